@@ -1,0 +1,23 @@
+from django.urls import reverse
+
+from accounts.roles import Role
+
+# The first role that matches decides the landing page.
+_HOME_BY_ROLE = [
+    (Role.MANAGER, "accounts:manager_home"),
+    (Role.DIRECTOR, "accounts:manager_home"),
+    (Role.BOARD, "accounts:board_home"),
+    (Role.COUNCIL_CONTACT, "accounts:council_home"),
+    (Role.PEER, "accounts:peer_home"),
+    (Role.GROUP_OFFICE, "accounts:group_office_home"),
+]
+
+
+def user_home_url(*, user) -> str | None:
+    """Return the landing page URL for the user's role, or None when they have no role."""
+    if user.is_superuser:
+        return reverse("accounts:manager_home")
+    for role, url_name in _HOME_BY_ROLE:
+        if user.has_role(role):
+            return reverse(url_name)
+    return None

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from peersupport import health, views
+
+admin.site.site_header = "Peer Support Manager administration"
+admin.site.site_title = "Peer Support Manager"
+
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("healthz", health.healthz, name="healthz"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
