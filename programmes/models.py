@@ -425,4 +425,5 @@ class DayCapException(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.peer}: +{self.extra_days} days in {self.financial_year}/{self.financial_year + 1 - 2000:02d}"
+        year = self.financial_year
+        return f"{self.peer}: +{self.extra_days} days in {year}/{(year + 1) % 100:02d}"
