@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "programmes",
     "surveys",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
