@@ -10,5 +10,6 @@ class AccountsConfig(AppConfig):
 
         from accounts.roles import roles_sync_after_migrate
 
-        # Infrastructure, not domain logic: permissions exist only after every app migrated.
-        post_migrate.connect(roles_sync_after_migrate, sender=self)
+        # Infrastructure, not domain logic: permissions exist only after every app migrated,
+        # so the handler acts once, on the signal for the last installed app.
+        post_migrate.connect(roles_sync_after_migrate)

@@ -43,7 +43,10 @@ ROLE_EXTRA_PERMISSIONS = {
 }
 
 # Permissions no role gets by default (granted to named people only).
-_WITHHELD = {"peers.view_equalities", "peers.change_equalities"}
+_WITHHELD = {
+    "peers.view_equalities",
+    "programmes.approve_daycapexception",
+}
 
 
 def _manager_permissions(Permission):
@@ -86,4 +89,5 @@ def roles_sync(*, apps=global_apps, using=DEFAULT_DB_ALIAS) -> None:
 
 
 def roles_sync_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
-    roles_sync(using=using)
+    if sender.label == list(global_apps.get_app_configs())[-1].label:
+        roles_sync(using=using)

@@ -1,0 +1,165 @@
+"""The programme's placement rules, written once and used by every way in.
+
+Each check returns plain-English reasons; the services refuse with them, the matching
+engine counts them, and the "can this peer work with this council?" check shows them.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q
+
+from councils.models import Council
+from peers.models import Peer, PeerKind, PeerStatus
+from programmes.models import (
+    HOLDING_STATUSES,
+    MEMBER_ROLES,
+    OFFICER_ROLES,
+    Engagement,
+    EngagementStatus,
+    TeamPlace,
+)
+from programmes.selectors import financial_year_of, peer_day_cap, peer_days_used
+
+
+@dataclass(frozen=True)
+class Breach:
+    """One rule a placement would break."""
+
+    code: str  # role, inactive, own_council, two_tier, conflict, clash, unavailable, day_cap
+    message: str
+
+
+def role_breach(*, peer: Peer, role: str) -> Breach | None:
+    """Lead member and member places are for member peers; officer places for the others."""
+    if role in MEMBER_ROLES and peer.kind != PeerKind.MEMBER:
+        return Breach("role", f"{peer} is not a member peer, so cannot take a member peer place.")
+    if role in OFFICER_ROLES and peer.kind == PeerKind.MEMBER:
+        return Breach("role", f"{peer} is a member peer, so cannot take an officer peer place.")
+    return None
+
+
+def council_breaches(*, peer: Peer, councils: list[Council]) -> list[Breach]:
+    """A peer never reviews their own council, its two-tier area, or a declared conflict."""
+    breaches = []
+    home = peer.home_council
+    conflicts = {c.pk for c in peer.conflicts.all()}
+    for council in councils:
+        if council.pk == home.pk:
+            breaches.append(Breach("own_council", f"{council} is {peer}'s own council."))
+        elif home.pk in council.two_tier_area_ids():
+            breaches.append(
+                Breach(
+                    "two_tier",
+                    f"{council} is in the same two-tier area as {peer}'s council, {home}.",
+                )
+            )
+        if council.pk in conflicts:
+            breaches.append(
+                Breach("conflict", f"{peer} declared a conflict of interest with {council}.")
+            )
+    return breaches
+
+
+def date_breaches(
+    *, peer: Peer, start: date | None, end: date | None, exclude_engagement_id=None
+) -> list[Breach]:
+    """No two held places on overlapping engagements; nothing inside unavailability."""
+    if start is None:
+        return []
+    end = end or start
+    breaches = []
+    clashes = (
+        TeamPlace.objects.filter(
+            peer=peer,
+            status__in=HOLDING_STATUSES,
+            engagement__start_date__lte=end,
+        )
+        .filter(
+            Q(engagement__end_date__gte=start)
+            | Q(engagement__end_date__isnull=True, engagement__start_date__gte=start)
+        )
+        .exclude(engagement__status=EngagementStatus.CANCELLED)
+        .select_related("engagement")
+    )
+    if exclude_engagement_id:
+        clashes = clashes.exclude(engagement_id=exclude_engagement_id)
+    for place in clashes:
+        breaches.append(
+            Breach(
+                "clash",
+                f"{peer} already has a place on {place.engagement.reference} "
+                f"({place.engagement.start_date:%-d %b %Y} to "
+                f"{(place.engagement.end_date or place.engagement.start_date):%-d %b %Y}), "
+                "which overlaps these dates.",
+            )
+        )
+    for period in peer.unavailability.filter(starts_on__lte=end, ends_on__gte=start):
+        breaches.append(
+            Breach(
+                "unavailable",
+                f"{peer} is unavailable from {period.starts_on:%-d %b %Y} "
+                f"to {period.ends_on:%-d %b %Y}.",
+            )
+        )
+    return breaches
+
+
+def day_cap_breach(
+    *, peer: Peer, start: date | None, days: Decimal, exclude_place_id=None
+) -> Breach | None:
+    """A member peer's held days in a financial year never exceed the cap (plus exception)."""
+    if peer.kind != PeerKind.MEMBER or start is None or not days:
+        return None
+    year = financial_year_of(start)
+    used = peer_days_used(peer=peer, financial_year=year, exclude_place_id=exclude_place_id)
+    cap = peer_day_cap(peer=peer, financial_year=year)
+    if used + Decimal(days) > cap:
+        return Breach(
+            "day_cap",
+            f"{peer} would have {used + Decimal(days):g} days in {year}/{(year + 1) % 100:02d}, "
+            f"over the cap of {cap:g}. The Director of Improvement can approve an exception.",
+        )
+    return None
+
+
+def placement_breaches(
+    *,
+    peer: Peer,
+    engagement: Engagement,
+    role: str,
+    days: Decimal,
+    place: TeamPlace | None = None,
+) -> list[Breach]:
+    """Every rule the placement of `peer` on `engagement` would break (empty when allowed)."""
+    breaches = []
+    if peer.status != PeerStatus.ACTIVE:
+        breaches.append(Breach("inactive", f"{peer} is not active in the peer pool."))
+    breach = role_breach(peer=peer, role=role)
+    if breach:
+        breaches.append(breach)
+    breaches += council_breaches(peer=peer, councils=list(engagement.councils.all()))
+    breaches += date_breaches(
+        peer=peer,
+        start=engagement.start_date,
+        end=engagement.end_date,
+        exclude_engagement_id=engagement.pk,
+    )
+    breach = day_cap_breach(
+        peer=peer,
+        start=engagement.start_date,
+        days=days,
+        exclude_place_id=place.pk if place else None,
+    )
+    if breach:
+        breaches.append(breach)
+    return breaches
+
+
+def peer_council_check(*, peer: Peer, council: Council) -> list[Breach]:
+    """Can this peer work with this council, and if not, why? (The standalone check.)"""
+    breaches = []
+    if peer.status != PeerStatus.ACTIVE:
+        breaches.append(Breach("inactive", f"{peer} is not active in the peer pool."))
+    return breaches + council_breaches(peer=peer, councils=[council])

@@ -1,0 +1,122 @@
+"""Reads of programme records, scoped to what the user may see."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q, QuerySet, Sum
+from django.http import Http404
+
+from accounts import permissions
+from programmes.models import (
+    HOLDING_STATUSES,
+    DayCapException,
+    Engagement,
+    EngagementStatus,
+    TeamPlace,
+)
+
+
+def financial_year_of(day: date) -> int:
+    """Return the year the financial year containing `day` starts in (1 April – 31 March)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year_bounds(financial_year: int) -> tuple[date, date]:
+    return date(financial_year, 4, 1), date(financial_year + 1, 3, 31)
+
+
+def peer_days_used(*, peer, financial_year: int, exclude_place_id: int | None = None) -> Decimal:
+    """Days on the peer's invited or accepted places in the year, on engagements not cancelled.
+
+    The year is decided by the engagement's start date.
+    """
+    start, end = financial_year_bounds(financial_year)
+    places = TeamPlace.objects.filter(
+        peer=peer,
+        status__in=HOLDING_STATUSES,
+        engagement__start_date__range=(start, end),
+    ).exclude(engagement__status=EngagementStatus.CANCELLED)
+    if exclude_place_id:
+        places = places.exclude(pk=exclude_place_id)
+    return places.aggregate(total=Sum("days"))["total"] or Decimal("0")
+
+
+def peer_day_cap(*, peer, financial_year: int) -> Decimal:
+    """The peer's cap for the year: the setting plus any approved exception."""
+    extra = (
+        DayCapException.objects.filter(peer=peer, financial_year=financial_year)
+        .values_list("extra_days", flat=True)
+        .first()
+    )
+    return Decimal(str(settings.PEER_DAY_CAP)) + (extra or Decimal("0"))
+
+
+def peers_days_used_map(*, peer_ids, financial_year: int) -> dict[int, Decimal]:
+    """Days used per peer for many peers in one query (for lists and matching)."""
+    start, end = financial_year_bounds(financial_year)
+    rows = (
+        TeamPlace.objects.filter(
+            peer_id__in=peer_ids,
+            status__in=HOLDING_STATUSES,
+            engagement__start_date__range=(start, end),
+        )
+        .exclude(engagement__status=EngagementStatus.CANCELLED)
+        .values("peer_id")
+        .annotate(total=Sum("days"))
+    )
+    return {row["peer_id"]: row["total"] for row in rows}
+
+
+def peers_day_cap_map(*, peer_ids, financial_year: int) -> dict[int, Decimal]:
+    """Cap per peer (setting plus approved exception) for many peers in one query."""
+    base = Decimal(str(settings.PEER_DAY_CAP))
+    extras = dict(
+        DayCapException.objects.filter(
+            peer_id__in=peer_ids, financial_year=financial_year
+        ).values_list("peer_id", "extra_days")
+    )
+    return {peer_id: base + extras.get(peer_id, Decimal("0")) for peer_id in peer_ids}
+
+
+def engagement_list_visible_to(*, user) -> QuerySet[Engagement]:
+    """Engagements the user may see: managers all, council contacts their council's,
+    peers those they hold a place on; everyone else none."""
+    queryset = Engagement.objects.all()
+    if permissions.is_manager(user):
+        return queryset
+    if permissions.is_council_contact(user):
+        return queryset.filter(councils=user.council_id).distinct()
+    if permissions.is_peer(user) and hasattr(user, "peer"):
+        return queryset.filter(places__peer=user.peer).distinct()
+    return queryset.none()
+
+
+def engagement_get_visible_to(*, user, pk=None, reference=None) -> Engagement:
+    """One engagement the user may see; 404 both when missing and when forbidden."""
+    lookup = Q(pk=pk) if pk is not None else Q(reference=reference)
+    engagement = engagement_list_visible_to(user=user).filter(lookup).first()
+    if engagement is None:
+        raise Http404("No such engagement")
+    return engagement
+
+
+def cpc_entitlement_warning(*, council, offer, on: date) -> str | None:
+    """Warn (never block) when a free-entitlement offer is requested within N years of the last."""
+    if not offer.free_entitlement:
+        return None
+    years = settings.CPC_ENTITLEMENT_YEARS
+    since = on - timedelta(days=round(365.25 * years))
+    last = (
+        Engagement.objects.filter(councils=council, offer=offer, start_date__gte=since)
+        .exclude(status=EngagementStatus.CANCELLED)
+        .order_by("-start_date")
+        .values_list("reference", "start_date")
+        .first()
+    )
+    if last is None:
+        return None
+    return (
+        f"{council.name} had a {offer.code} ({last[0]}) starting {last[1]:%-d %B %Y}. "
+        f"A free {offer.code} is usually offered every 3 to 4 years."
+    )

@@ -1,0 +1,395 @@
+"""Every write to programme records: requests, scheduling, status changes, teams, exceptions.
+
+Each service runs in one transaction, enforces the rules in programmes.rules, records who
+did what (StatusChange and django-simple-history), and queues follow-up work on commit.
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from councils.models import Council
+from peers.models import Peer
+from programmes import rules, workflow
+from programmes.models import (
+    HOLDING_STATUSES,
+    ActivityDay,
+    DayCapException,
+    DayMode,
+    DeliveryMode,
+    Engagement,
+    EngagementMilestone,
+    EngagementStatus,
+    MilestoneAnchor,
+    Offer,
+    PlaceStatus,
+    StatusChange,
+    TeamPlace,
+)
+
+
+def _response_due(invited_at) -> date:
+    from programmes.dates import add_response_days
+
+    return add_response_days(timezone.localdate(invited_at), settings.INVITATION_RESPONSE_DAYS)
+
+
+def _next_reference(offer: Offer, year: int) -> str:
+    prefix = f"{offer.code}-{year}-"
+    last = (
+        Engagement.objects.filter(reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+@transaction.atomic
+def engagement_create(
+    *,
+    offer: Offer,
+    councils: Iterable[Council],
+    title: str,
+    user=None,
+    reference: str | None = None,
+    status: str = EngagementStatus.REQUESTED,
+    themes: Iterable = (),
+    **fields,
+) -> Engagement:
+    """Record a new engagement (a council's request, or a manager's entry)."""
+    councils = list(councils)
+    if not councils:
+        raise ValidationError({"councils": "Select at least one council."})
+    if len(councils) > 1 and not offer.serves_group and offer.code not in ("CPC", "FPC", "GPC"):
+        raise ValidationError(
+            {"councils": f"A {offer.code} is for one council. Request one for each council."}
+        )
+    abolished = [c.name for c in councils if c.abolished_on]
+    if abolished and status in workflow.OPEN_STATES:
+        raise ValidationError(
+            {"councils": f"{', '.join(abolished)} no longer exists. Choose its successor."}
+        )
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                engagement = Engagement.objects.create(
+                    reference=reference or _next_reference(offer, timezone.localdate().year),
+                    offer=offer,
+                    title=title,
+                    status=status,
+                    requested_by=user if user and user.is_authenticated else None,
+                    **fields,
+                )
+            break
+        except IntegrityError:
+            if reference or attempt == 4:
+                raise
+    engagement.councils.set(councils)
+    if themes:
+        engagement.themes.set(themes)
+    StatusChange.objects.create(
+        engagement=engagement,
+        from_status="",
+        to_status=status,
+        changed_by=user if user and user.is_authenticated else None,
+        changed_at=timezone.now(),
+        note="Recorded",
+    )
+    return engagement
+
+
+def _check_onsite_rule(engagement: Engagement, to_status: str, days=None) -> None:
+    """Rule 4: an offer that requires an onsite element cannot be scheduled without one."""
+    if not engagement.offer.onsite_required or not workflow.reached(
+        to_status, EngagementStatus.SCHEDULED
+    ):
+        return
+    if days is None:
+        has_onsite = engagement.activity_days.filter(mode=DayMode.ONSITE).exists()
+    else:
+        has_onsite = any(mode == DayMode.ONSITE for _, mode in days)
+    if not has_onsite:
+        raise ValidationError(
+            f"A {engagement.offer.code} must have at least one onsite activity day before it "
+            "is scheduled. It can be blended with remote days, but never fully remote."
+        )
+
+
+@transaction.atomic
+def engagement_transition(
+    *, engagement: Engagement, to_status: str, user=None, note: str = ""
+) -> Engagement:
+    """Move an engagement to another status if the workflow allows it; record who and when."""
+    engagement = (
+        Engagement.objects.select_for_update().select_related("offer").get(pk=engagement.pk)
+    )
+    from_status = engagement.status
+    if not workflow.is_allowed(from_status, to_status):
+        raise ValidationError(
+            f"An engagement that is {EngagementStatus(from_status).label.lower()} cannot "
+            f"move to {EngagementStatus(to_status).label.lower()}."
+        )
+    _check_onsite_rule(engagement, to_status)
+    if to_status == EngagementStatus.SCHEDULED and not engagement.start_date:
+        raise ValidationError("Set the activity days before scheduling the engagement.")
+    engagement.status = to_status
+    engagement._change_reason = note or f"Status {from_status} → {to_status}"
+    engagement.save(update_fields=["status", "updated_at"])
+    StatusChange.objects.create(
+        engagement=engagement,
+        from_status=from_status,
+        to_status=to_status,
+        changed_by=user if user and user.is_authenticated else None,
+        changed_at=timezone.now(),
+        note=note,
+    )
+    from programmes import tasks
+
+    transaction.on_commit(
+        lambda: tasks.engagement_status_changed.delay(engagement.pk, from_status, to_status)
+    )
+    return engagement
+
+
+@transaction.atomic
+def engagement_activity_days_set(
+    *, engagement: Engagement, days: Iterable[tuple[date, str]], user=None
+) -> Engagement:
+    """Replace the activity days; update the dates and move the computed milestones."""
+    days = sorted(dict(days).items())
+    engagement = (
+        Engagement.objects.select_for_update().select_related("offer").get(pk=engagement.pk)
+    )
+    if engagement.effective_delivery == DeliveryMode.REMOTE and engagement.offer.onsite_required:
+        raise ValidationError(f"A {engagement.offer.code} cannot be delivered fully remotely.")
+    _check_onsite_rule(engagement, engagement.status, days)
+    engagement.activity_days.all().delete()
+    ActivityDay.objects.bulk_create(
+        [ActivityDay(engagement=engagement, date=d, mode=m) for d, m in days]
+    )
+    engagement.start_date = days[0][0] if days else None
+    engagement.end_date = days[-1][0] if days else None
+    engagement.save(update_fields=["start_date", "end_date", "updated_at"])
+    engagement_milestones_recompute(engagement=engagement)
+    return engagement
+
+
+def engagement_milestones_recompute(*, engagement: Engagement) -> None:
+    """Compute each milestone's due date from the offer, keeping dates fixed by hand."""
+    existing = {m.code: m for m in engagement.milestones.all()}
+    for template in engagement.offer.milestones.all():
+        anchor = (
+            engagement.start_date
+            if template.anchor == MilestoneAnchor.START
+            else engagement.end_date
+        )
+        due = anchor + timedelta(days=template.offset_days) if anchor else None
+        milestone = existing.get(template.code)
+        if milestone is None:
+            EngagementMilestone.objects.create(
+                engagement=engagement, code=template.code, name=template.name, due_on=due
+            )
+        elif not milestone.fixed_by_hand and milestone.due_on != due:
+            milestone.due_on = due
+            milestone.save(update_fields=["due_on"])
+
+
+def _lock_peer(peer: Peer) -> Peer:
+    # Rule 6: lock the peer's row so concurrent placements are checked one after the other.
+    return Peer.objects.select_for_update().select_related("home_council", "user").get(pk=peer.pk)
+
+
+def _refuse_breaches(breaches: list[rules.Breach]) -> None:
+    if breaches:
+        raise ValidationError([b.message for b in breaches], code=breaches[0].code)
+
+
+@transaction.atomic
+def team_place_add(
+    *,
+    engagement: Engagement,
+    peer: Peer,
+    role: str,
+    days: Decimal,
+    user=None,
+    status: str = PlaceStatus.INVITED,
+    reserve_rank: int | None = None,
+) -> TeamPlace:
+    """Put a peer on a team (invited, accepted by a manager on their behalf, or reserve)."""
+    days = Decimal(days)
+    if days < 0 or days % Decimal("0.5"):
+        raise ValidationError({"days": "Enter days in whole or half days, like 3 or 0.5."})
+    peer = _lock_peer(peer)
+    engagement = Engagement.objects.select_related("offer").get(pk=engagement.pk)
+    if engagement.status in (EngagementStatus.CANCELLED, EngagementStatus.CLOSED):
+        raise ValidationError("This engagement is closed to new team places.")
+    if TeamPlace.objects.filter(engagement=engagement, peer=peer).exists():
+        raise ValidationError(f"{peer} already has a place on {engagement.reference}.")
+    if status in HOLDING_STATUSES:
+        _refuse_breaches(
+            rules.placement_breaches(peer=peer, engagement=engagement, role=role, days=days)
+        )
+    now = timezone.now()
+    place = TeamPlace(
+        engagement=engagement,
+        peer=peer,
+        role=role,
+        days=days,
+        status=status,
+        reserve_rank=reserve_rank,
+    )
+    if status in HOLDING_STATUSES:
+        place.invited_at = now
+        place.response_due = _response_due(now)
+    if status == PlaceStatus.ACCEPTED:
+        place.responded_at = now
+    place.save()
+    if status == PlaceStatus.INVITED:
+        from programmes import tasks
+
+        transaction.on_commit(lambda: tasks.team_place_invited.delay(place.pk))
+    return place
+
+
+@transaction.atomic
+def team_place_invite(*, place: TeamPlace, user=None) -> TeamPlace:
+    """Invite a reserve (or re-invite a withdrawn place), checking every rule again."""
+    place = TeamPlace.objects.select_related("engagement").get(pk=place.pk)
+    peer = _lock_peer(place.peer)
+    if place.status not in (PlaceStatus.RESERVE, PlaceStatus.WITHDRAWN):
+        raise ValidationError("Only a reserve or withdrawn place can be invited.")
+    _refuse_breaches(
+        rules.placement_breaches(
+            peer=peer, engagement=place.engagement, role=place.role, days=place.days, place=place
+        )
+    )
+    now = timezone.now()
+    place.status = PlaceStatus.INVITED
+    place.invited_at = now
+    place.response_due = _response_due(now)
+    place.responded_at = None
+    place.save(update_fields=["status", "invited_at", "response_due", "responded_at"])
+    from programmes import tasks
+
+    transaction.on_commit(lambda: tasks.team_place_invited.delay(place.pk))
+    return place
+
+
+@transaction.atomic
+def team_place_respond(
+    *,
+    place: TeamPlace,
+    accept: bool,
+    user=None,
+    reason: str = "",
+    no_conflict_declared: bool = False,
+) -> TeamPlace:
+    """Record a peer's answer. Accepting re-checks the rules and needs a no-conflict declaration."""
+    place = TeamPlace.objects.select_related("engagement").get(pk=place.pk)
+    if place.status != PlaceStatus.INVITED:
+        raise ValidationError("This invitation has already been answered or withdrawn.")
+    now = timezone.now()
+    if accept:
+        if not no_conflict_declared:
+            raise ValidationError(
+                {"no_conflict_declared": "Confirm that you have no conflict of interest."}
+            )
+        peer = _lock_peer(place.peer)
+        _refuse_breaches(
+            rules.placement_breaches(
+                peer=peer,
+                engagement=place.engagement,
+                role=place.role,
+                days=place.days,
+                place=place,
+            )
+        )
+        place.status = PlaceStatus.ACCEPTED
+        place.no_conflict_declared_at = now
+    else:
+        place.status = PlaceStatus.DECLINED
+        place.decline_reason = reason
+    place.responded_at = now
+    place.save(
+        update_fields=["status", "no_conflict_declared_at", "decline_reason", "responded_at"]
+    )
+    from programmes import tasks
+
+    transaction.on_commit(lambda: tasks.team_place_answered.delay(place.pk))
+    return place
+
+
+@transaction.atomic
+def team_place_confirm(*, place: TeamPlace, user=None) -> TeamPlace:
+    """A manager confirms a place on the peer's behalf (for example after a phone call)."""
+    place = TeamPlace.objects.select_related("engagement").get(pk=place.pk)
+    if place.status == PlaceStatus.ACCEPTED:
+        return place
+    peer = _lock_peer(place.peer)
+    _refuse_breaches(
+        rules.placement_breaches(
+            peer=peer, engagement=place.engagement, role=place.role, days=place.days, place=place
+        )
+    )
+    now = timezone.now()
+    place.status = PlaceStatus.ACCEPTED
+    place.invited_at = place.invited_at or now
+    place.response_due = place.response_due or _response_due(now)
+    place.responded_at = now
+    place.save(update_fields=["status", "invited_at", "response_due", "responded_at"])
+    return place
+
+
+@transaction.atomic
+def team_place_withdraw(*, place: TeamPlace, user=None) -> TeamPlace:
+    """Withdraw a place (its days no longer count towards the cap)."""
+    place.status = PlaceStatus.WITHDRAWN
+    place.save(update_fields=["status"])
+    return place
+
+
+@transaction.atomic
+def team_place_update(*, place: TeamPlace, user=None, role=None, days=None) -> TeamPlace:
+    """Change a place's role or days, checking the rules again for a held place."""
+    place = TeamPlace.objects.select_related("engagement").get(pk=place.pk)
+    role = role or place.role
+    days = Decimal(days) if days is not None else place.days
+    if place.status in HOLDING_STATUSES:
+        peer = _lock_peer(place.peer)
+        _refuse_breaches(
+            rules.placement_breaches(
+                peer=peer, engagement=place.engagement, role=role, days=days, place=place
+            )
+        )
+    place.role, place.days = role, days
+    place.save(update_fields=["role", "days"])
+    return place
+
+
+@transaction.atomic
+def day_cap_exception_approve(
+    *, peer: Peer, financial_year: int, extra_days: Decimal, reason: str, user
+) -> DayCapException:
+    """Approve extra days above the cap: only the Director of Improvement may."""
+    if not user.has_perm("programmes.approve_daycapexception"):
+        raise PermissionDenied("Only the Director of Improvement can approve a day-cap exception.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the exception is needed."})
+    exception, _ = DayCapException.objects.update_or_create(
+        peer=peer,
+        financial_year=financial_year,
+        defaults={
+            "extra_days": Decimal(extra_days),
+            "reason": reason,
+            "approved_by": user,
+            "approved_at": timezone.now(),
+        },
+    )
+    return exception
