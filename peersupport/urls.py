@@ -12,5 +12,10 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
     path("accounts/", include("accounts.urls")),
+    path("council/", include("councils.urls")),
+    path("peer/", include("peers.urls")),
+    path("manage/", include("programmes.urls")),
+    path("surveys/", include("surveys.urls")),
+    path("board/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,5 @@
+"""URLs of the councils pages."""
+
+app_name = "councils"
+
+urlpatterns: list = []

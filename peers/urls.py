@@ -1,0 +1,5 @@
+"""URLs of the peers pages."""
+
+app_name = "peers"
+
+urlpatterns: list = []

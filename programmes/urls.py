@@ -1,0 +1,5 @@
+"""URLs of the programmes pages."""
+
+app_name = "programmes"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""URLs of the reports pages."""
+
+app_name = "reports"
+
+urlpatterns: list = []

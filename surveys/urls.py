@@ -1,0 +1,5 @@
+"""URLs of the surveys pages."""
+
+app_name = "surveys"
+
+urlpatterns: list = []
