@@ -4,9 +4,10 @@ Everything goes through the services, so the demo obeys the same rules as real d
 Idempotent: a second run finds the demo already there and changes nothing.
 """
 
+import contextlib
 import logging
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -46,8 +47,50 @@ DEMO_USERS = [
 DEMO_COUNCIL = "E07000110"  # Maidstone: the demo council contact's council
 DEMO_PEER_COUNCIL = "E08000003"  # Manchester: the demo member peer's home council
 
-FIRST = "Aisha Ben Chloe Dev Ellen Farid Grace Hugh Imran Jo Kate Liam Maya Nadia Owen Pat Rosa Sunil Tara Will".split()  # noqa: E501
-LAST = "Adams Begum Clarke Davies Evans Fox Green Hussain Iqbal Jones Khan Lewis Morgan Patel Reid Singh Taylor Walker Wright Young".split()  # noqa: E501
+FIRST = [
+    "Aisha",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ellen",
+    "Farid",
+    "Grace",
+    "Hugh",
+    "Imran",
+    "Jo",
+    "Kate",
+    "Liam",
+    "Maya",
+    "Nadia",
+    "Owen",
+    "Pat",
+    "Rosa",
+    "Sunil",
+    "Tara",
+    "Will",
+]  # noqa: E501
+LAST = [
+    "Adams",
+    "Begum",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Fox",
+    "Green",
+    "Hussain",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morgan",
+    "Patel",
+    "Reid",
+    "Singh",
+    "Taylor",
+    "Walker",
+    "Wright",
+    "Young",
+]  # noqa: E501
 GROUPS = [g for g, _ in PoliticalGroup.choices]
 OFFICER_ROLES = ["chief_executive", "director", "finance", "legal_democratic", "other"]
 MEMBER_ROLES = ["leader", "cabinet_member", "leader", "cabinet_member", "other"]
@@ -126,7 +169,10 @@ def demo_build(*, seed: int = 2026) -> dict:
     demo_peer.expertise.set(rng.sample(expertise, 3))
     demo_peer.regions.set(regions)
     TrainingRecord.objects.create(
-        peer=demo_peer, kind="training", course="Member peer training", attended_on=today - timedelta(days=400)
+        peer=demo_peer,
+        kind="training",
+        course="Member peer training",
+        attended_on=today - timedelta(days=400),
     )
     peers.append(demo_peer)
     for index in range(80):
@@ -201,10 +247,7 @@ def _demo_engagement(*, rng, offer, state, index, councils, by_code, peers, expe
     length = max(1, int(offer.typical_days)) if offer.code != "MENTOR" else 1
     if offer.code == "CPC":
         length = council_list[0].default_cpc_days
-    if offer.onsite_required:
-        modes = [DayMode.ONSITE] * length
-    else:
-        modes = [DayMode.REMOTE] * length
+    modes = [DayMode.ONSITE] * length if offer.onsite_required else [DayMode.REMOTE] * length
     days = [(start + timedelta(days=i), modes[i]) for i in range(length)]
     engagement = services.engagement_create(
         offer=offer,
@@ -242,7 +285,7 @@ def _demo_engagement(*, rng, offer, state, index, councils, by_code, peers, expe
         services.engagement_transition(engagement=engagement, to_status=step, user=manager)
     if state == EngagementStatus.SCHEDULED and offer.code in ("CPC", "BRPS"):
         # An open invitation for the demo peer to answer.
-        try:
+        with contextlib.suppress(ValidationError):
             services.team_place_add(
                 engagement=engagement,
                 peer=demo_peer,
@@ -250,8 +293,6 @@ def _demo_engagement(*, rng, offer, state, index, councils, by_code, peers, expe
                 days=Decimal(length),
                 user=manager,
             )
-        except ValidationError:
-            pass
     return 1
 
 
