@@ -100,7 +100,7 @@ def demo_exists() -> bool:
     return Engagement.objects.filter(reference__startswith=DEMO_MARKER).exists()
 
 
-def _user(email, first, last, role, is_staff, council=None, group=""):
+def _user(email, first, last, role, is_staff, council=None, group="", can_sign_in=True):
     user, created = User.objects.get_or_create(
         email=email,
         defaults={
@@ -112,7 +112,11 @@ def _user(email, first, last, role, is_staff, council=None, group=""):
         },
     )
     if created:
-        user.set_password(settings.DEMO_PASSWORD)
+        # Only the demo sign-ins get a password; pool peers are invited to set their own.
+        if can_sign_in:
+            user.set_password(settings.DEMO_PASSWORD)
+        else:
+            user.set_unusable_password()
         user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=role))
     return user
@@ -184,6 +188,7 @@ def demo_build(*, seed: int = 2026) -> dict:
             last,
             Role.PEER,
             False,
+            can_sign_in=False,
         )
         peer = Peer.objects.create(
             user=user,
