@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "import_export",
+    "axes",
     "accounts",
     "councils",
     "peers",
@@ -58,6 +59,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: locks out repeated sign-in failures.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "peersupport.urls"
@@ -93,6 +97,19 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout keyed on the username AND the address together, so one office behind a proxy
+# is not locked out by one person's mistakes; it lifts after the cool-off period.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # the sign-in form field that holds the email
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -175,6 +192,22 @@ PROFILE_STALE_MONTHS = env.int("PROFILE_STALE_MONTHS", default=12)
 TRAINING_VALID_YEARS = env.int("TRAINING_VALID_YEARS", default=3)
 CPC_ENTITLEMENT_YEARS = env.int("CPC_ENTITLEMENT_YEARS", default=3)
 
+# Content-Security-Policy: no inline scripts or styles anywhere (django-csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -200,3 +233,29 @@ else:
 
 DEMO_PASSWORD = "peersupport-demo"
 INVITATION_TOKEN_MAX_AGE = timedelta(days=14)
+
+# --- Notifications (notifications app; every email goes through notifications.services) ---
+# Planners: functions (*, today) -> int run daily by beat; other apps append theirs.
+NOTIFICATION_PLANNERS = [
+    "notifications.planners.invitation_chasers_plan",
+    "notifications.planners.invitations_overdue_plan",
+    "notifications.planners.upcoming_engagements_plan",
+    "notifications.planners.milestone_reminders_plan",
+    "notifications.planners.training_lapsed_plan",
+    "notifications.planners.day_cap_plan",
+    "notifications.planners.profile_reviews_plan",
+]
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# A row still "sending" after this was handed over by a worker that died: settled, not resent.
+NOTIFICATION_HANDOVER_TIMEOUT = timedelta(minutes=15)
+NOTIFICATION_CATCH_UP_DAYS = 3  # a step missed by an outage is still queued this many days
+MILESTONE_REMINDER_DAYS = env.int("MILESTONE_REMINDER_DAYS", default=14)
+PROFILE_REMINDER_DAYS = env.int("PROFILE_REMINDER_DAYS", default=14)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# GOV.UK Notify instead of SMTP when the programme has a Notify account (no attachments).
+GOVUK_NOTIFY_API_KEY = env("GOVUK_NOTIFY_API_KEY", default="")
+GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID = env("GOVUK_NOTIFY_PLAIN_EMAIL_TEMPLATE_ID", default="")
+if GOVUK_NOTIFY_API_KEY:
+    EMAIL_BACKEND = "django_gov_notify.backends.NotifyEmailBackend"
+elif EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F821 - from EMAIL_URL
+    EMAIL_BACKEND = "notifications.backends.HandoverSMTPBackend"
