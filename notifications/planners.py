@@ -1,0 +1,409 @@
+"""Planners: each queues the notifications due on a given day, with unique keys.
+
+A planner is a function ``(*, today: date) -> int`` (how many it newly queued), listed
+in settings.NOTIFICATION_PLANNERS and run once a day by the beat task
+``notifications.plan_daily``. Running one twice queues nothing new: every key names
+the kind, the object, the recipient and the step (and the date or period that makes
+the step unique, so a moved date or a new quarter is a new step).
+
+Steps are due on one day; ``notifications.days.is_due`` also accepts the next
+NOTIFICATION_CATCH_UP_DAYS - 1 days so a day without a run is caught up.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Max, Min, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from notifications.days import is_due, months_before, quarter_of
+from notifications.models import Notification
+from notifications.selectors import managers_for
+from notifications.services import notification_key, notification_queue
+from peers.models import Peer, PeerKind, PeerStatus
+from programmes.dates import add_response_days
+from programmes.models import (
+    DayMode,
+    Engagement,
+    EngagementMilestone,
+    EngagementStatus,
+    PlaceStatus,
+    TeamPlace,
+)
+from programmes.selectors import financial_year_of, peer_day_cap, peer_days_used
+
+# The peer portal's pages (the peer portal issue owns the views); one place for the paths.
+PEER_PORTAL_PATH = "/peer/"
+PEER_PROFILE_CONFIRM_PATH = "/peer/profile/confirm/"
+
+UPCOMING_DAYS_BEFORE = (7, 1)
+MILESTONE_REMINDER_CODES = ("scoping_meeting", "follow_up", "progress_review")
+DAY_CAP_THRESHOLDS = (100, 80)  # highest first: only the highest reached is sent
+NOT_RUNNING = (
+    EngagementStatus.REQUESTED,
+    EngagementStatus.CANCELLED,
+    EngagementStatus.POSTPONED,
+    EngagementStatus.CLOSED,
+)
+
+
+def _url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _change_url(obj) -> str:
+    """The admin page of a record (the staff pages may replace it), else the staff home."""
+    try:
+        return _url(
+            reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+        )
+    except NoReverseMatch:
+        return _url("/manage/")
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.email
+
+
+def _queue(**kwargs) -> int:
+    return 1 if notification_queue(**kwargs).queued_now else 0
+
+
+def _invited_places(today: date):
+    """Places still waiting for an answer, invited recently enough to matter."""
+    window_start = today - timedelta(days=settings.INVITATION_RESPONSE_DAYS * 3 + 14)
+    return (
+        TeamPlace.objects.filter(status=PlaceStatus.INVITED, invited_at__isnull=False)
+        .filter(invited_at__date__gte=window_start)
+        .exclude(engagement__status__in=(EngagementStatus.CANCELLED, EngagementStatus.CLOSED))
+        .select_related("peer__user", "engagement__manager")
+        .order_by("id")
+    )
+
+
+def _response_due(place: TeamPlace, invited_on: date) -> date:
+    return place.response_due or add_response_days(invited_on, settings.INVITATION_RESPONSE_DAYS)
+
+
+def invitation_chasers_plan(*, today: date) -> int:
+    """Chase peers who have not answered INVITATION_CHASER_DAYS after the invitation."""
+    queued = 0
+    for place in _invited_places(today):
+        invited_on = timezone.localdate(place.invited_at)
+        if not is_due(add_response_days(invited_on, settings.INVITATION_CHASER_DAYS), today):
+            continue
+        user = place.peer.user
+        queued += _queue(
+            kind="invitation_chaser",
+            recipient=user.email,
+            user=user,
+            about=place,
+            key=notification_key("invitation_chaser", place, user.email, invited_on),
+            context={
+                "recipient_name": _name(user),
+                "engagement": place.engagement,
+                "role": place.get_role_display().lower(),
+                "invited_on": invited_on,
+                "response_due": _response_due(place, invited_on),
+                "respond_url": _url(PEER_PORTAL_PATH),
+            },
+        )
+    return queued
+
+
+def invitations_overdue_plan(*, today: date) -> int:
+    """Tell the managers on the response-due day (INVITATION_RESPONSE_DAYS) with no answer."""
+    queued = 0
+    for place in _invited_places(today):
+        invited_on = timezone.localdate(place.invited_at)
+        response_due = _response_due(place, invited_on)
+        if not is_due(response_due, today):
+            continue
+        engagement = place.engagement
+        for manager in managers_for(engagement=engagement):
+            queued += _queue(
+                kind="invitation_overdue",
+                recipient=manager.email,
+                user=manager,
+                about=place,
+                key=notification_key("invitation_overdue", place, manager.email, invited_on),
+                context={
+                    "recipient_name": _name(manager),
+                    "peer_name": place.peer.name,
+                    "engagement": engagement,
+                    "invited_on": invited_on,
+                    "response_due": response_due,
+                    "engagement_url": _change_url(engagement),
+                },
+            )
+    return queued
+
+
+def engagement_ics(*, engagement: Engagement, days) -> str:
+    """Return an iCalendar file with one all-day event per activity day."""
+    domain = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "localhost"
+    councils = ", ".join(council.name for council in engagement.councils.all())
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{settings.SERVICE_NAME}//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    stamp = timezone.now()
+    for day in days:
+        event = Event()
+        event.add("uid", f"engagement-{engagement.pk}-{day.date:%Y%m%d}@{domain}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", day.date)
+        event.add("dtend", day.date + timedelta(days=1))
+        event.add("summary", f"{engagement.title} ({day.get_mode_display().lower()})")
+        if day.mode == DayMode.REMOTE:
+            event.add("location", "Remote")
+            if engagement.remote_joining_details:
+                event.add("description", engagement.remote_joining_details)
+        elif councils:
+            event.add("location", councils)
+        calendar.add_component(event)
+    return calendar.to_ical().decode()
+
+
+def upcoming_engagements_plan(*, today: date) -> int:
+    """Tell the accepted team and the council contacts 7 days and 1 day before the first day."""
+    User = get_user_model()
+    queued = 0
+    for days_before in UPCOMING_DAYS_BEFORE:
+        first_day = today + timedelta(days=days_before)
+        engagements = (
+            Engagement.objects.exclude(status__in=NOT_RUNNING)
+            .annotate(first_day=Min("activity_days__date"))
+            .filter(first_day=first_day)
+            .prefetch_related("activity_days", "councils")
+        )
+        for engagement in engagements:
+            days = list(engagement.activity_days.all())
+            ics = engagement_ics(engagement=engagement, days=days)
+            has_remote_days = any(day.mode == DayMode.REMOTE for day in days)
+            team = [
+                place.peer.user
+                for place in engagement.places.filter(status=PlaceStatus.ACCEPTED).select_related(
+                    "peer__user"
+                )
+            ]
+            contacts = User.objects.filter(
+                is_active=True, council__in=engagement.councils.all()
+            ).order_by("email")
+            for user in [*team, *contacts]:
+                queued += _queue(
+                    kind="upcoming_engagement",
+                    recipient=user.email,
+                    user=user,
+                    about=engagement,
+                    ics=ics,
+                    key=notification_key(
+                        "upcoming_engagement", engagement, user.email, f"{days_before}d", first_day
+                    ),
+                    context={
+                        "recipient_name": _name(user),
+                        "engagement": engagement,
+                        "first_day": first_day,
+                        "days_before": days_before,
+                        "days": days,
+                        "remote_joining_details": (
+                            engagement.remote_joining_details if has_remote_days else ""
+                        ),
+                    },
+                )
+    return queued
+
+
+def milestone_reminders_plan(*, today: date) -> int:
+    """Remind the manager MILESTONE_REMINDER_DAYS before a scoping meeting, follow-up or review.
+
+    Covers the corporate peer challenge's milestones (and the finance and governance
+    challenges, which share them) that are not done yet.
+    """
+    lead = timedelta(days=settings.MILESTONE_REMINDER_DAYS)
+    earliest = today + lead - timedelta(days=settings.NOTIFICATION_CATCH_UP_DAYS - 1)
+    milestones = (
+        EngagementMilestone.objects.filter(
+            code__in=MILESTONE_REMINDER_CODES,
+            done_on__isnull=True,
+            due_on__range=(earliest, today + lead),
+        )
+        .exclude(engagement__status__in=(EngagementStatus.CANCELLED, EngagementStatus.CLOSED))
+        .select_related("engagement__manager")
+        .order_by("due_on", "id")
+    )
+    queued = 0
+    for milestone in milestones:
+        if not is_due(milestone.due_on - lead, today) or milestone.due_on < today:
+            continue
+        engagement = milestone.engagement
+        for manager in managers_for(engagement=engagement):
+            queued += _queue(
+                kind="milestone_reminder",
+                recipient=manager.email,
+                user=manager,
+                about=milestone,
+                key=notification_key(
+                    "milestone_reminder", milestone, manager.email, milestone.due_on
+                ),
+                context={
+                    "recipient_name": _name(manager),
+                    "milestone": milestone,
+                    "engagement": engagement,
+                    "engagement_url": _change_url(engagement),
+                },
+            )
+    return queued
+
+
+def _years_before(day: date, years: int) -> date:
+    return months_before(day, 12 * years)
+
+
+def training_lapsed_plan(*, today: date) -> int:
+    """Once a quarter, tell member peers without training in TRAINING_VALID_YEARS, and managers.
+
+    Peers with a manager's training waiver are left out.
+    """
+    cutoff = _years_before(today, settings.TRAINING_VALID_YEARS)
+    quarter = quarter_of(today)
+    peers = (
+        Peer.objects.filter(kind=PeerKind.MEMBER, status=PeerStatus.ACTIVE, training_waived=False)
+        .exclude(training_records__attended_on__gte=cutoff)
+        .annotate(last_attended=Max("training_records__attended_on"))
+        .select_related("user")
+        .order_by("id")
+    )
+    managers = managers_for()
+    queued = 0
+    for peer in peers:
+        context = {
+            "peer_name": peer.name,
+            "last_attended": peer.last_attended,
+            "valid_years": settings.TRAINING_VALID_YEARS,
+            "peer_url": _change_url(peer),
+        }
+        queued += _queue(
+            kind="training_lapsed",
+            recipient=peer.user.email,
+            user=peer.user,
+            about=peer,
+            key=notification_key("training_lapsed", peer, peer.user.email, quarter),
+            context={**context, "recipient_name": peer.name},
+        )
+        for manager in managers:
+            queued += _queue(
+                kind="training_lapsed_manager",
+                recipient=manager.email,
+                user=manager,
+                about=peer,
+                key=notification_key("training_lapsed", peer, manager.email, quarter),
+                context={**context, "recipient_name": _name(manager)},
+            )
+    return queued
+
+
+def day_cap_plan(*, today: date) -> int:
+    """Tell the managers when a member peer reaches 80% and 100% of the year's day cap.
+
+    Keys name the financial year and the threshold; when a peer passes both at once,
+    only the 100% message is sent.
+    """
+    financial_year = financial_year_of(today)
+    label = f"{financial_year}/{(financial_year + 1) % 100:02d}"
+    managers = managers_for()
+    peers = (
+        Peer.objects.filter(kind=PeerKind.MEMBER)
+        .exclude(status=PeerStatus.LEFT)
+        .filter(places__status__in=(PlaceStatus.INVITED, PlaceStatus.ACCEPTED))
+        .distinct()
+        .select_related("user")
+        .order_by("id")
+    )
+    queued = 0
+    for peer in peers:
+        used = peer_days_used(peer=peer, financial_year=financial_year)
+        cap = peer_day_cap(peer=peer, financial_year=financial_year)
+        reached = [t for t in DAY_CAP_THRESHOLDS if cap and used * 100 >= cap * Decimal(t)]
+        if not reached:
+            continue
+        threshold = reached[0]
+        for manager in managers:
+            queued += _queue(
+                kind="day_cap_reached",
+                recipient=manager.email,
+                user=manager,
+                about=peer,
+                key=notification_key(
+                    "day_cap", peer, manager.email, financial_year, f"{threshold}pc"
+                ),
+                context={
+                    "recipient_name": _name(manager),
+                    "peer_name": peer.name,
+                    "days_used": used.normalize(),
+                    "cap": cap.normalize(),
+                    "threshold": threshold,
+                    "financial_year_label": label,
+                    "peer_url": _change_url(peer),
+                },
+            )
+    return queued
+
+
+def _profile_prompt_key(peer: Peer) -> str:
+    cycle = peer.profile_confirmed_on.isoformat() if peer.profile_confirmed_on else "never"
+    return notification_key("profile_review", peer, peer.user.email, cycle)
+
+
+def profile_reviews_plan(*, today: date) -> int:
+    """Prompt peers whose profile is PROFILE_STALE_MONTHS old (or never confirmed) to confirm it.
+
+    A reminder follows PROFILE_REMINDER_DAYS after the prompt while still unconfirmed.
+    Confirming the profile changes the date in the key, so the next prompt is a new step.
+    """
+    stale_on_or_before = months_before(today, settings.PROFILE_STALE_MONTHS)
+    peers = (
+        Peer.objects.exclude(status=PeerStatus.LEFT)
+        .filter(
+            Q(profile_confirmed_on__isnull=True) | Q(profile_confirmed_on__lte=stale_on_or_before)
+        )
+        .select_related("user")
+        .order_by("id")
+    )
+    peers = list(peers)
+    prompt_keys = {_profile_prompt_key(peer): peer for peer in peers}
+    prompts = {n.key: n for n in Notification.objects.filter(key__in=prompt_keys)}
+    reminder_after = timedelta(days=settings.PROFILE_REMINDER_DAYS)
+    queued = 0
+    for key, peer in prompt_keys.items():
+        context = {
+            "recipient_name": peer.name,
+            "confirmed_on": peer.profile_confirmed_on,
+            "confirm_url": _url(PEER_PROFILE_CONFIRM_PATH),
+        }
+        prompt = prompts.get(key)
+        if prompt is None:
+            queued += _queue(
+                kind="profile_review",
+                recipient=peer.user.email,
+                user=peer.user,
+                about=peer,
+                key=key,
+                context=context,
+            )
+            continue
+        prompted_on = timezone.localdate(prompt.created_at)
+        if today >= prompted_on + reminder_after:
+            queued += _queue(
+                kind="profile_review_reminder",
+                recipient=peer.user.email,
+                user=peer.user,
+                about=peer,
+                key=f"{key}:reminder",
+                context={**context, "prompted_on": prompted_on},
+            )
+    return queued
