@@ -5,7 +5,10 @@ import pytest
 from tests import factories
 from tests.browser.helpers import assert_accessible, assert_error_handling, screenshot, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_sign_in_errors_are_announced_and_linked_to_their_fields(page):
