@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "surveys",
     "reports",
     "notifications",
+    "api",
 ]
 
 MIDDLEWARE = [

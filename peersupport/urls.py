@@ -17,5 +17,6 @@ urlpatterns = [
     path("manage/", include("programmes.urls")),
     path("surveys/", include("surveys.urls")),
     path("board/", include("reports.urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

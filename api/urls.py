@@ -1,0 +1,3 @@
+"""The REST API, versioned under /api/v1/."""
+
+urlpatterns: list = []
