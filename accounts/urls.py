@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import landing, views
+from accounts import landing, two_factor, views
 
 app_name = "accounts"
 
@@ -19,6 +19,8 @@ urlpatterns = [
         views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("two-factor/set-up/", two_factor.setup, name="two_factor_setup"),
+    path("two-factor/verify/", two_factor.verify, name="two_factor_verify"),
     path("home/", views.home, name="home"),
     path("home/manager/", landing.ManagerHomeView.as_view(), name="manager_home"),
     path("home/board/", landing.BoardHomeView.as_view(), name="board_home"),

@@ -1,0 +1,82 @@
+"""Two-factor sign-in: optional for staff, required for managers when the setting says so."""
+
+import pytest
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _code(device) -> str:
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+def test_a_manager_with_a_device_must_give_a_code_before_any_page(client):
+    manager = factories.ManagerFactory()
+    device = TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
+    client.force_login(manager)
+
+    response = client.get(reverse("accounts:manager_home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
+
+    client.post(reverse("accounts:two_factor_verify"), {"token": _code(device)})
+    assert client.get(reverse("accounts:manager_home")).status_code == 200
+
+
+def test_a_wrong_code_is_refused_with_a_clear_message(client):
+    manager = factories.ManagerFactory()
+    TOTPDevice.objects.create(user=manager, name="phone", confirmed=True)
+    client.force_login(manager)
+    wrong = client.post(reverse("accounts:two_factor_verify"), {"token": "000000"})
+    assert "The security code is wrong or has expired" in wrong.content.decode()
+    assert client.get(reverse("accounts:manager_home")).status_code == 302
+
+
+def test_two_factor_is_optional_unless_required(client, settings):
+    settings.TWO_FACTOR_REQUIRED_FOR_MANAGERS = False
+    client.force_login(factories.ManagerFactory())
+    assert client.get(reverse("accounts:manager_home")).status_code == 200
+
+
+def test_when_required_a_manager_without_a_device_is_sent_to_set_one_up(client, settings):
+    settings.TWO_FACTOR_REQUIRED_FOR_MANAGERS = True
+    manager = factories.ManagerFactory()
+    client.force_login(manager)
+
+    response = client.get(reverse("accounts:manager_home"))
+    assert response["Location"] == reverse("accounts:two_factor_setup")
+
+    page = client.get(reverse("accounts:two_factor_setup"))
+    assert page.status_code == 200 and "data:image/svg+xml;base64," in page.content.decode()
+    device = TOTPDevice.objects.get(user=manager, confirmed=False)
+    client.post(reverse("accounts:two_factor_setup"), {"token": _code(device)})
+
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get(reverse("accounts:manager_home")).status_code == 200
+
+
+def test_council_contacts_are_never_forced_into_two_factor(client, settings):
+    settings.TWO_FACTOR_REQUIRED_FOR_MANAGERS = True
+    client.force_login(factories.CouncilContactFactory())
+    assert client.get(reverse("accounts:council_home")).status_code == 200
+
+
+def test_production_requires_two_factor_for_managers_by_default():
+    import importlib
+    import os
+
+    from peersupport import settings as project_settings
+
+    os.environ.update(DJANGO_ENV="production", SECRET_KEY="x" * 60, ALLOWED_HOSTS="example.org")
+    try:
+        reloaded = importlib.reload(project_settings)
+        assert reloaded.TWO_FACTOR_REQUIRED_FOR_MANAGERS is True
+    finally:
+        for key in ("DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS"):
+            os.environ.pop(key)
+        importlib.reload(project_settings)
