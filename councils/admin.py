@@ -1,12 +1,12 @@
 from django.contrib import admin
-from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from councils.models import Council
+from programmes.admin_export import SafeExportMixin
 
 
 @admin.register(Council)
-class CouncilAdmin(ExportMixin, SimpleHistoryAdmin):
+class CouncilAdmin(SafeExportMixin, SimpleHistoryAdmin):
     list_display = ["name", "gss_code", "council_type", "region", "county", "abolished_on"]
     list_filter = ["region", "council_type", "political_control", "nsap_funded"]
     list_select_related = ["county"]

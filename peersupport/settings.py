@@ -253,6 +253,8 @@ NOTIFICATION_PLANNERS = [
     "notifications.planners.day_cap_plan",
     "notifications.planners.profile_reviews_plan",
 ]
+# Surveys (surveys app): reminders 7 and 14 days after an unanswered survey invitation.
+NOTIFICATION_PLANNERS.append("surveys.planners.survey_reminders_plan")
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
 # A row still "sending" after this was handed over by a worker that died: settled, not resent.
 NOTIFICATION_HANDOVER_TIMEOUT = timedelta(minutes=15)
@@ -267,3 +269,65 @@ if GOVUK_NOTIFY_API_KEY:
     EMAIL_BACKEND = "django_gov_notify.backends.NotifyEmailBackend"
 elif EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F821 - from EMAIL_URL
     EMAIL_BACKEND = "notifications.backends.HandoverSMTPBackend"
+
+# Defence in depth for any admin using django-import-export's default formats; ours escape
+# =, +, -, @ themselves (programmes/admin_export.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# --- REST API (api app): tokens, throttles, errors, OpenAPI schema and self-hosted docs ---
+INSTALLED_APPS += ["drf_spectacular_sidecar"]  # Swagger UI served from our own static files
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            # Token first: its 401 answer names the Bearer scheme.
+            "api.authentication.IntegrationTokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PERMISSION_CLASSES": [
+            "rest_framework.permissions.IsAuthenticated",
+            "api.permissions.TokenScopeAllows",
+        ],
+        "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+        "DEFAULT_THROTTLE_RATES": {
+            "token": env("API_TOKEN_RATE", default="120/minute"),
+            "user": env("API_USER_RATE", default="120/minute"),
+            "anon": env("API_ANON_RATE", default="30/minute"),
+        },
+        "DEFAULT_FILTER_BACKENDS": [
+            "django_filters.rest_framework.DjangoFilterBackend",
+            "rest_framework.filters.OrderingFilter",
+        ],
+        "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+        "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+        "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+        "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+        "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    }
+)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Peer Support Manager API",
+    "DESCRIPTION": (
+        "Councils, offers, engagements, team places and peers of the peer-support programme, "
+        "with the same permissions as the web pages. Authenticate with an integration token "
+        "issued by a programme manager in the admin: `Authorization: Bearer <token>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One named enum per choice set (several models have a "status" or a region).
+    "ENUM_NAME_OVERRIDES": {
+        "EngagementStatusEnum": "programmes.models.EngagementStatus",
+        "PlaceStatusEnum": "programmes.models.PlaceStatus",
+        "PeerStatusEnum": "peers.models.PeerStatus",
+        "DeliveryModeEnum": "programmes.models.DeliveryMode",
+        "RegionEnum": "councils.models.Region",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.error_responses",
+    ],
+}

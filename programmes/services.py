@@ -393,3 +393,246 @@ def day_cap_exception_approve(
         },
     )
     return exception
+
+
+# --- Services used by the admin and the importers ----------------------------------------
+
+_ENGAGEMENT_DETAIL_FIELDS = (
+    "title",
+    "focus",
+    "scope",
+    "funding",
+    "manager",
+    "delivery",
+    "offer",
+    "requested_days",
+    "published_report_url",
+    "publication_decision",
+    "good_practice",
+    "remote_joining_details",
+)
+
+
+def _check_councils(*, offer: Offer, councils: list, status: str) -> None:
+    # The same checks engagement_create makes when an engagement is recorded.
+    if not councils:
+        raise ValidationError({"councils": "Select at least one council."})
+    if len(councils) > 1 and not offer.serves_group and offer.code not in ("CPC", "FPC", "GPC"):
+        raise ValidationError(
+            {"councils": f"A {offer.code} is for one council. Request one for each council."}
+        )
+    abolished = [c.name for c in councils if c.abolished_on]
+    if abolished and status in workflow.OPEN_STATES:
+        raise ValidationError(
+            {"councils": f"{', '.join(abolished)} no longer exists. Choose its successor."}
+        )
+
+
+@transaction.atomic
+def engagement_update(
+    *,
+    engagement: Engagement,
+    user=None,
+    councils: Iterable[Council] | None = None,
+    themes: Iterable | None = None,
+    **fields,
+) -> Engagement:
+    """Change an engagement's details (not its status or days); return it.
+
+    Councils are checked as when recorded and against every held team place (rule 2);
+    an offer that requires an onsite element can never be set to fully remote.
+    """
+    unknown = set(fields) - set(_ENGAGEMENT_DETAIL_FIELDS)
+    if unknown:
+        raise TypeError(f"engagement_update cannot change {sorted(unknown)}")
+    engagement = (
+        Engagement.objects.select_for_update().select_related("offer").get(pk=engagement.pk)
+    )
+    changed = [name for name, value in fields.items() if getattr(engagement, name) != value]
+    for name in changed:
+        setattr(engagement, name, fields[name])
+    if "offer" in changed or "delivery" in changed:
+        if (
+            engagement.effective_delivery == DeliveryMode.REMOTE
+            and engagement.offer.onsite_required
+        ):
+            raise ValidationError(f"A {engagement.offer.code} cannot be delivered fully remotely.")
+        _check_onsite_rule(engagement, engagement.status)
+    if councils is not None:
+        councils = list(councils)
+        if {c.pk for c in councils} != set(engagement.councils.values_list("pk", flat=True)):
+            _check_councils(offer=engagement.offer, councils=councils, status=engagement.status)
+            held = TeamPlace.objects.filter(
+                engagement=engagement, status__in=HOLDING_STATUSES
+            ).select_related("peer__user", "peer__home_council")
+            breaches = []
+            for place in held:
+                breaches += rules.council_breaches(peer=place.peer, councils=councils)
+            _refuse_breaches(breaches)
+            engagement.councils.set(councils)
+    if themes is not None:
+        themes = list(themes)
+        if {t.pk for t in themes} != set(engagement.themes.values_list("pk", flat=True)):
+            engagement.themes.set(themes)
+    if changed:
+        engagement.save(update_fields=[*changed, "updated_at"])
+    return engagement
+
+
+@transaction.atomic
+def engagement_status_record(
+    *, engagement: Engagement, to_status: str, user=None, note: str = "Imported"
+) -> Engagement:
+    """Set the status of an engagement whose history is being migrated; return it.
+
+    The workflow's order is not applied (an imported engagement may start in any state),
+    but the onsite rule (rule 4) is, and nothing is queued: importers send no email.
+    """
+    engagement = (
+        Engagement.objects.select_for_update().select_related("offer").get(pk=engagement.pk)
+    )
+    from_status = engagement.status
+    if from_status == to_status:
+        return engagement
+    _check_onsite_rule(engagement, to_status)
+    if workflow.reached(to_status, EngagementStatus.SCHEDULED) and not engagement.start_date:
+        raise ValidationError("Set the activity days before scheduling the engagement.")
+    engagement.status = to_status
+    engagement._change_reason = note
+    engagement.save(update_fields=["status", "updated_at"])
+    StatusChange.objects.create(
+        engagement=engagement,
+        from_status=from_status,
+        to_status=to_status,
+        changed_by=user if user and user.is_authenticated else None,
+        changed_at=timezone.now(),
+        note=note,
+    )
+    return engagement
+
+
+@transaction.atomic
+def team_place_record(
+    *,
+    engagement: Engagement,
+    peer: Peer,
+    role: str,
+    days: Decimal,
+    status: str,
+    user=None,
+) -> tuple[TeamPlace, bool]:
+    """Create or update a place from migrated records; return it and whether it changed.
+
+    The placement rules apply to invited and accepted places as everywhere else. Nothing
+    is queued: importers send no invitations.
+    """
+    days = Decimal(days)
+    if days < 0 or days % Decimal("0.5"):
+        raise ValidationError({"days": "Enter days in whole or half days, like 3 or 0.5."})
+    peer = _lock_peer(peer)
+    engagement = Engagement.objects.select_related("offer").get(pk=engagement.pk)
+    place = TeamPlace.objects.filter(engagement=engagement, peer=peer).first()
+    if place and (place.role, place.days, place.status) == (role, days, status):
+        return place, False
+    if engagement.status == EngagementStatus.CANCELLED and status in HOLDING_STATUSES:
+        raise ValidationError("A cancelled engagement cannot have invited or accepted places.")
+    if status in HOLDING_STATUSES:
+        _refuse_breaches(
+            rules.placement_breaches(
+                peer=peer, engagement=engagement, role=role, days=days, place=place
+            )
+        )
+    now = timezone.now()
+    if place is None:
+        place = TeamPlace(engagement=engagement, peer=peer)
+    place.role, place.days, place.status = role, days, status
+    if status != PlaceStatus.RESERVE and place.invited_at is None:
+        place.invited_at = now
+        place.response_due = _response_due(now)
+    if status in (PlaceStatus.ACCEPTED, PlaceStatus.DECLINED) and place.responded_at is None:
+        place.responded_at = now
+    place._change_reason = "Imported"
+    place.save()
+    return place, True
+
+
+_UNCHANGED = object()
+
+
+@transaction.atomic
+def engagement_milestone_update(
+    *,
+    milestone: EngagementMilestone,
+    user=None,
+    due_on=_UNCHANGED,
+    done_on=_UNCHANGED,
+    fixed_by_hand: bool | None = None,
+) -> EngagementMilestone:
+    """Record a milestone's date or completion; a date set by hand is kept when days move.
+
+    Clearing "fixed by hand" puts the computed date back.
+    """
+    milestone = EngagementMilestone.objects.select_for_update().get(pk=milestone.pk)
+    changed = []
+    if fixed_by_hand is not None and fixed_by_hand != milestone.fixed_by_hand:
+        milestone.fixed_by_hand = fixed_by_hand
+        changed.append("fixed_by_hand")
+    if (
+        due_on is not _UNCHANGED
+        and due_on != milestone.due_on
+        and (fixed_by_hand or "fixed_by_hand" not in changed)
+    ):
+        milestone.due_on = due_on
+        milestone.fixed_by_hand = True
+        changed += ["due_on", "fixed_by_hand"]
+    if done_on is not _UNCHANGED and done_on != milestone.done_on:
+        milestone.done_on = done_on
+        changed.append("done_on")
+    if changed:
+        milestone.save(update_fields=sorted(set(changed)))
+    if "fixed_by_hand" in changed and not milestone.fixed_by_hand:
+        engagement_milestones_recompute(engagement=milestone.engagement)
+        milestone.refresh_from_db()
+    return milestone
+
+
+@transaction.atomic
+def improvement_action_save(
+    *,
+    engagement: Engagement,
+    recommendation: str,
+    progress: str,
+    progress_note: str = "",
+    action=None,
+    user=None,
+):
+    """Record a feedback letter's recommendation, or its progress at follow-up; return it."""
+    from programmes.models import ImprovementAction
+
+    if not recommendation.strip():
+        raise ValidationError({"recommendation": "Enter the recommendation."})
+    if action is None:
+        return ImprovementAction.objects.create(
+            engagement=engagement,
+            recommendation=recommendation,
+            progress=progress,
+            progress_note=progress_note,
+        )
+    action = ImprovementAction.objects.select_for_update().get(pk=action.pk, engagement=engagement)
+    values = {
+        "recommendation": recommendation,
+        "progress": progress,
+        "progress_note": progress_note,
+    }
+    changed = [name for name, value in values.items() if getattr(action, name) != value]
+    for name in changed:
+        setattr(action, name, values[name])
+    if changed:
+        action.save(update_fields=[*changed, "updated_at"])
+    return action
+
+
+@transaction.atomic
+def improvement_action_delete(*, action, user=None) -> None:
+    """Remove a recommendation recorded by mistake (its history stays)."""
+    action.delete()

@@ -1,0 +1,99 @@
+"""Admin plumbing: every admin write goes through a service, and a refusal saves nothing.
+
+``call_service`` turns a service's ValidationError (or PermissionDenied) into
+``ServiceRefused``. ``ServiceWritesMixin`` runs the admin's save in a transaction; when a
+service refuses, the transaction is rolled back and the same form is shown again with
+the service's own words as errors at the top, so nothing of the submission is kept.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+
+class ServiceRefused(Exception):
+    """A service refused an admin write; `messages` are its plain-English reasons."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+def refusal_reasons(error: Exception) -> list[str]:
+    if isinstance(error, ValidationError):
+        return list(error.messages)
+    return [str(error) or "You do not have permission to do that."]
+
+
+def call_service(service, **kwargs):
+    """Call a service; raise ServiceRefused with its reasons when it refuses."""
+    try:
+        return service(**kwargs)
+    except (ValidationError, PermissionDenied) as error:
+        raise ServiceRefused(refusal_reasons(error)) from error
+
+
+class ServiceWritesMixin:
+    """Re-show the change form with the service's reasons when a save is refused."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # Everything the first attempt wrote is rolled back. Show the submission again,
+            # made invalid by the reasons, so the manager can correct it.
+            request._service_refusals = refused.reasons
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        reasons = getattr(request, "_service_refusals", None)
+        if not reasons:
+            return form_class
+
+        class RefusedForm(form_class):
+            def clean(self):
+                cleaned_data = super().clean()
+                for reason in reasons:
+                    self.add_error(None, reason)
+                return cleaned_data
+
+        RefusedForm.__name__ = form_class.__name__
+        return RefusedForm
+
+
+def report_each(modeladmin, request, items, action, *, label, done: str) -> int:
+    """Run `action(item)` for each item; report each refusal with its reason. Return successes."""
+    succeeded = 0
+    for item in items:
+        try:
+            action(item)
+        except (ValidationError, PermissionDenied) as error:
+            modeladmin.message_user(
+                request, f"{label(item)}: {' '.join(refusal_reasons(error))}", messages.ERROR
+            )
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, done.format(count=succeeded), messages.SUCCESS)
+    return succeeded
+
+
+class ReadOnlyAdminMixin:
+    """Records written only by services elsewhere (derived or audit data)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
