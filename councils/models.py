@@ -129,3 +129,11 @@ class Council(models.Model):
             return {self.pk}
         ids = set(Council.objects.filter(county_id=county_id).values_list("pk", flat=True))
         return ids | {county_id, self.pk}
+
+
+# The council portal's own records live in their own module; importing them registers them.
+from councils.portal_models import (  # noqa: E402, F401
+    ChangeRequest,
+    CouncilRequest,
+    RequestSubmission,
+)
