@@ -427,3 +427,6 @@ class DayCapException(models.Model):
     def __str__(self):
         year = self.financial_year
         return f"{self.peer}: +{self.extra_days} days in {year}/{(year + 1) % 100:02d}"
+
+
+from programmes.models_matching import *  # noqa

@@ -1,0 +1,522 @@
+"""Hard filters in bulk: who may take a place on an engagement, and why the others may not.
+
+The rules are those of programmes.rules (the per-pair functions there are the reference;
+tests check that these bulk masks agree with ``rules.placement_breaches``), plus two that
+only matter when choosing a team: the peer must be able to work onsite when the engagement
+has onsite days, and a member peer needs training or a conference within
+settings.TRAINING_VALID_YEARS unless a manager waived it.
+
+Everything is loaded for a whole set of engagements in a fixed handful of queries (no
+query per peer), then evaluated with numpy arrays over the pool, so one engagement with
+10,000 peers, or a hundred engagements at once, stays fast.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from councils.models import Council, CouncilType
+from peers.models import Peer, PeerKind, PeerStatus, TrainingRecord, Unavailability, WorkMode
+from programmes.models import (
+    HOLDING_STATUSES,
+    MEMBER_ROLES,
+    OFFICER_ROLES,
+    DayMode,
+    DeliveryMode,
+    Engagement,
+    EngagementStatus,
+    OfferTeamRole,
+    PlaceStatus,
+    TeamPlace,
+    TeamRole,
+)
+from programmes.rules import Breach
+from programmes.selectors import financial_year_of, peers_day_cap_map, peers_days_used_map
+
+# The order reasons are counted in: each excluded peer counts once, under its first reason.
+EXCLUSION_ORDER = (
+    "inactive",
+    "on_team",
+    "own_council",
+    "two_tier",
+    "conflict",
+    "unavailable",
+    "clash",
+    "day_cap",
+    "onsite",
+    "training",
+)
+EXCLUSION_LABELS = {
+    "inactive": "not active in the pool",
+    "on_team": "already on this team",
+    "own_council": "their own council",
+    "two_tier": "the same two-tier area",
+    "conflict": "declared conflicts",
+    "unavailable": "unavailable on these dates",
+    "clash": "another engagement on these dates",
+    "day_cap": "the day cap",
+    "onsite": "cannot work onsite",
+    "training": "no peer training in the last {years} years",
+}
+# The codes rules.placement_breaches also reports (the others are matching-only rules).
+RULES_CODES = frozenset(
+    {"inactive", "own_council", "two_tier", "conflict", "unavailable", "clash", "day_cap"}
+)
+LEAD_ROLES = (TeamRole.LEAD_MEMBER, TeamRole.LEAD_OFFICER)
+UPPER_TIER_TYPES = frozenset(t for t in CouncilType.values if t != CouncilType.DISTRICT)
+RECENT_YEARS = 2
+
+
+def exclusion_label(code: str) -> str:
+    return EXCLUSION_LABELS[code].format(years=settings.TRAINING_VALID_YEARS)
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day `years` earlier (28 February for 29 February)."""
+    year = day.year - years
+    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
+
+
+def role_accepts_kind(role: str, kind: str) -> bool:
+    """Member places for member peers, officer places for the others (rules.role_breach)."""
+    if role in MEMBER_ROLES:
+        return kind == PeerKind.MEMBER
+    if role in OFFICER_ROLES:
+        return kind != PeerKind.MEMBER
+    return True
+
+
+def engagement_has_onsite(engagement: Engagement, onsite_days: int | None = None) -> bool:
+    """Onsite days planned, or (before days are set) an onsite or blended delivery."""
+    if onsite_days is None:
+        onsite_days = engagement.activity_days.filter(mode=DayMode.ONSITE).count()
+        if not onsite_days and engagement.activity_days.exists():
+            return False
+    if onsite_days:
+        return True
+    if engagement.start_date:
+        return False
+    return engagement.effective_delivery != DeliveryMode.REMOTE
+
+
+def reference_date(engagement: Engagement) -> date:
+    """The day the rules are judged on: the first activity day, else today."""
+    return engagement.start_date or timezone.localdate()
+
+
+# Per-pair reference checks for the matching-only rules (used by the standalone check and
+# by the independent validator).
+
+
+def onsite_breach(*, peer: Peer, engagement: Engagement) -> Breach | None:
+    if engagement_has_onsite(engagement) and peer.work_mode == WorkMode.REMOTE:
+        return Breach("onsite", f"{peer} works remotely only, and this engagement has onsite days.")
+    return None
+
+
+def training_breach(*, peer: Peer, engagement: Engagement) -> Breach | None:
+    if peer.kind != PeerKind.MEMBER or peer.training_waived:
+        return None
+    years = settings.TRAINING_VALID_YEARS
+    cutoff = years_before(reference_date(engagement), years)
+    if not peer.training_records.filter(attended_on__gte=cutoff).exists():
+        return Breach(
+            "training",
+            f"{peer} has no peer training or member peer conference in the {years} years "
+            "before the engagement, and no manager's waiver.",
+        )
+    return None
+
+
+def default_days(engagement: Engagement, activity_days: int | None = None) -> Decimal:
+    """Days a place on the team is planned at: half a day for a panel, else one per day."""
+    offer = engagement.offer
+    if offer.typical_hours:
+        return offer.typical_days
+    if activity_days is None:
+        activity_days = engagement.activity_days.count()
+    if activity_days:
+        return Decimal(activity_days)
+    return engagement.requested_days or offer.typical_days
+
+
+# ---------------------------------------------------------------------------------------
+# Bulk data
+
+
+@dataclass
+class EngagementFacts:
+    """What the filters and the score need to know about one engagement."""
+
+    engagement: Engagement
+    council_ids: frozenset[int]
+    council_regions: frozenset[str]
+    council_types: frozenset[str]
+    political_control: str
+    area_ids: frozenset[int]  # two-tier areas of its councils, minus the councils themselves
+    start: date | None
+    end: date | None
+    has_onsite: bool
+    days: Decimal
+    composition: list[tuple[str, int, str]]  # (role, count, preferred role category)
+    held: list[TeamPlace] = field(default_factory=list)  # invited or accepted places
+    place_peer_ids: frozenset[int] = frozenset()  # any place on the team, any status
+    theme_ids: frozenset[int] = frozenset()
+    theme_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> date:
+        return self.start or timezone.localdate()
+
+    @property
+    def financial_year(self) -> int:
+        return financial_year_of(self.reference)
+
+    def needed(self) -> dict[str, int]:
+        """Places still to fill per role: the offer's composition less the held places."""
+        held: dict[str, int] = {}
+        for place in self.held:
+            held[place.role] = held.get(place.role, 0) + 1
+        return {role: count - held.get(role, 0) for role, count, _ in self.composition}
+
+    def preferred_category(self, role: str) -> str:
+        for line_role, _, category in self.composition:
+            if line_role == role and category:
+                return category
+        return {TeamRole.LEAD_OFFICER: "chief_executive", TeamRole.LEAD_MEMBER: "leader"}.get(
+            role, ""
+        )
+
+
+class PeerPool:
+    """The peer pool as numpy arrays (index i is the i-th peer by id) and per-peer facts."""
+
+    def __init__(self, rows: list[tuple]):
+        n = len(rows)
+        self.size = n
+        self.ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+        self.index = {peer_id: i for i, peer_id in enumerate(self.ids.tolist())}
+        self.kind = np.array([r[1] for r in rows], dtype=object)
+        self.is_member = self.kind == PeerKind.MEMBER
+        self.active = np.array([r[2] == PeerStatus.ACTIVE for r in rows], dtype=bool)
+        self.home_council = np.fromiter((r[3] for r in rows), dtype=np.int64, count=n)
+        self.home_region = np.array([r[4] for r in rows], dtype=object)
+        self.home_type = np.array([r[5] for r in rows], dtype=object)
+        self.group = np.array([r[6] for r in rows], dtype=object)
+        self.role_category = np.array([r[7] for r in rows], dtype=object)
+        self.remote_only = np.array([r[8] == WorkMode.REMOTE for r in rows], dtype=bool)
+        self.training_waived = np.array([r[9] for r in rows], dtype=bool)
+
+    def mask_of(self, peer_ids) -> np.ndarray:
+        mask = np.zeros(self.size, dtype=bool)
+        indexes = [self.index[p] for p in peer_ids if p in self.index]
+        if indexes:
+            mask[indexes] = True
+        return mask
+
+
+class MatchingData:
+    """Everything the filters and scores need for a set of engagements, in bulk."""
+
+    def __init__(self, engagements: list[Engagement]):
+        self.facts: dict[int, EngagementFacts] = {}
+        self._masks: dict = {}
+        self._load(list(engagements))
+
+    # -- loading ---------------------------------------------------------------------
+
+    def _load(self, engagements: list[Engagement]) -> None:
+        engagement_ids = [e.pk for e in engagements]
+        engagements = list(
+            Engagement.objects.filter(pk__in=engagement_ids)
+            .select_related("offer")
+            .prefetch_related("councils", "themes")
+            .annotate(
+                day_count=Count("activity_days", distinct=True),
+                onsite_count=Count(
+                    "activity_days",
+                    filter=Q(activity_days__mode=DayMode.ONSITE),
+                    distinct=True,
+                ),
+            )
+            .order_by("start_date", "pk")
+        )
+        self.engagements = engagements
+        councils = {c.pk: c for e in engagements for c in e.councils.all()}
+        areas = self._two_tier_areas(councils.values())
+        composition: dict[int, list] = {}
+        for line in OfferTeamRole.objects.filter(
+            offer_id__in={e.offer_id for e in engagements}
+        ).order_by("id"):
+            composition.setdefault(line.offer_id, []).append(
+                (line.role, line.count, line.preferred_role_category)
+            )
+        places: dict[int, list[TeamPlace]] = {}
+        for place in TeamPlace.objects.filter(engagement_id__in=engagement_ids).only(
+            "pk", "engagement_id", "peer_id", "role", "status", "days"
+        ):
+            places.setdefault(place.engagement_id, []).append(place)
+        for engagement in engagements:
+            ids = frozenset(c.pk for c in engagement.councils.all())
+            controls = {councils[c].political_control for c in ids}
+            area_ids = set()
+            for council_id in ids:
+                area_ids |= areas.get(council_id, {council_id}) - {council_id}
+            themes = {t.pk: t.name for t in engagement.themes.all()}
+            team = places.get(engagement.pk, [])
+            self.facts[engagement.pk] = EngagementFacts(
+                engagement=engagement,
+                council_ids=ids,
+                council_regions=frozenset(councils[c].region for c in ids),
+                council_types=frozenset(councils[c].council_type for c in ids),
+                political_control=controls.pop() if len(controls) == 1 else "",
+                area_ids=frozenset(area_ids),
+                start=engagement.start_date,
+                end=engagement.end_date or engagement.start_date,
+                has_onsite=engagement_has_onsite(engagement, engagement.onsite_count),
+                days=default_days(engagement, engagement.day_count),
+                composition=composition.get(engagement.offer_id, []),
+                held=[p for p in team if p.status in HOLDING_STATUSES],
+                place_peer_ids=frozenset(p.peer_id for p in team),
+                theme_ids=frozenset(themes),
+                theme_names=themes,
+            )
+        self._load_pool()
+        self._load_dates()
+        self._load_days()
+        self._load_training()
+        self._load_conflicts()
+
+    @staticmethod
+    def _two_tier_areas(councils) -> dict[int, set[int]]:
+        """Council.two_tier_area_ids for many councils with one query."""
+        county_of = {}
+        for council in councils:
+            if council.council_type == CouncilType.DISTRICT and council.county_id:
+                county_of[council.pk] = council.county_id
+            elif council.council_type == CouncilType.COUNTY:
+                county_of[council.pk] = council.pk
+        districts: dict[int, set[int]] = {}
+        for pk, county_id in Council.objects.filter(
+            county_id__in=set(county_of.values())
+        ).values_list("pk", "county_id"):
+            districts.setdefault(county_id, set()).add(pk)
+        return {
+            pk: districts.get(county_id, set()) | {county_id, pk}
+            for pk, county_id in county_of.items()
+        }
+
+    def _load_pool(self) -> None:
+        rows = list(
+            Peer.objects.order_by("pk").values_list(
+                "pk",
+                "kind",
+                "status",
+                "home_council_id",
+                "home_council__region",
+                "home_council__council_type",
+                "political_group",
+                "role_category",
+                "work_mode",
+                "training_waived",
+            )
+        )
+        self.pool = PeerPool(rows)
+
+    def _window(self) -> tuple[date, date] | None:
+        dated = [f for f in self.facts.values() if f.start]
+        if not dated:
+            return None
+        return min(f.start for f in dated), max(f.end for f in dated)
+
+    def _load_dates(self) -> None:
+        """Held places and unavailability that touch any of the engagements' dates."""
+        window = self._window()
+        self.held_places = np.zeros((0, 4), dtype=np.int64)  # peer index, engagement, start, end
+        self.unavailability = np.zeros((0, 3), dtype=np.int64)
+        if window is None:
+            return
+        start, end = window
+        rows = (
+            TeamPlace.objects.filter(status__in=HOLDING_STATUSES, engagement__start_date__lte=end)
+            .filter(
+                Q(engagement__end_date__gte=start)
+                | Q(engagement__end_date__isnull=True, engagement__start_date__gte=start)
+            )
+            .exclude(engagement__status=EngagementStatus.CANCELLED)
+            .values_list(
+                "peer_id", "engagement_id", "engagement__start_date", "engagement__end_date"
+            )
+        )
+        # An engagement with no end date lasts its start day: the rule's "no end date and
+        # starting on or after the start" is then the same test as "ending on or after".
+        self.held_places = np.array(
+            [
+                (self.pool.index.get(p, -1), e, s.toordinal(), (f or s).toordinal())
+                for p, e, s, f in rows
+            ],
+            dtype=np.int64,
+        ).reshape(-1, 4)
+        rows = Unavailability.objects.filter(starts_on__lte=end, ends_on__gte=start).values_list(
+            "peer_id", "starts_on", "ends_on"
+        )
+        self.unavailability = np.array(
+            [(self.pool.index.get(p, -1), s.toordinal(), e.toordinal()) for p, s, e in rows],
+            dtype=np.int64,
+        ).reshape(-1, 3)
+
+    def _load_days(self) -> None:
+        """Days used and caps for every financial year involved (two queries a year)."""
+        years = {f.financial_year for f in self.facts.values()}
+        member_ids = self.pool.ids[self.pool.is_member].tolist()
+        all_ids = self.pool.ids.tolist()
+        self.used: dict[int, np.ndarray] = {}
+        self.cap: dict[int, np.ndarray] = {}
+        for year in years:
+            used = peers_days_used_map(peer_ids=all_ids, financial_year=year)
+            caps = peers_day_cap_map(peer_ids=member_ids, financial_year=year)
+            base = float(settings.PEER_DAY_CAP)
+            self.used[year] = np.array([float(used.get(p, 0)) for p in all_ids], dtype=np.float64)
+            self.cap[year] = np.array([float(caps.get(p, base)) for p in all_ids], dtype=np.float64)
+        # Fairness and experience: how often and where each peer has served.
+        since = timezone.localdate() - timedelta(days=365 * RECENT_YEARS)
+        self.places_total = np.zeros(self.pool.size, dtype=np.int64)
+        self.places_recent = np.zeros(self.pool.size, dtype=np.int64)
+        for peer_id, total, recent in (
+            TeamPlace.objects.filter(status__in=HOLDING_STATUSES)
+            .exclude(engagement__status=EngagementStatus.CANCELLED)
+            .values("peer_id")
+            .annotate(
+                total=Count("id"),
+                recent=Count("id", filter=Q(engagement__start_date__gte=since)),
+            )
+            .values_list("peer_id", "total", "recent")
+        ):
+            i = self.pool.index.get(peer_id)
+            if i is not None:
+                self.places_total[i] = total
+                self.places_recent[i] = recent
+        # Council types each peer knows: their own council's, and those of councils they
+        # served on an accepted place.
+        self.knows_type: dict[str, np.ndarray] = {}
+        for council_type in set(self.pool.home_type.tolist()):
+            self.knows_type[council_type] = self.pool.home_type == council_type
+        for peer_id, council_type in (
+            TeamPlace.objects.filter(status=PlaceStatus.ACCEPTED)
+            .exclude(engagement__status=EngagementStatus.CANCELLED)
+            .values_list("peer_id", "engagement__councils__council_type")
+            .distinct()
+        ):
+            i = self.pool.index.get(peer_id)
+            if council_type and i is not None:
+                if council_type not in self.knows_type:
+                    self.knows_type[council_type] = np.zeros(self.pool.size, dtype=bool)
+                self.knows_type[council_type][i] = True
+
+    def _load_training(self) -> None:
+        self.last_training = np.zeros(self.pool.size, dtype=np.int64)  # 0: never
+        for peer_id, last in (
+            TrainingRecord.objects.values("peer_id")
+            .annotate(last=Max("attended_on"))
+            .values_list("peer_id", "last")
+        ):
+            i = self.pool.index.get(peer_id)
+            if i is not None:
+                self.last_training[i] = last.toordinal()
+
+    def _load_conflicts(self) -> None:
+        council_ids = set().union(*(f.council_ids for f in self.facts.values()))
+        self.conflicts: dict[int, set[int]] = {}
+        for peer_id, council_id in Peer.conflicts.through.objects.filter(
+            council_id__in=council_ids
+        ).values_list("peer_id", "council_id"):
+            self.conflicts.setdefault(council_id, set()).add(peer_id)
+
+    # -- filters ---------------------------------------------------------------------
+
+    def reason_masks(self, engagement_id: int, *, days: Decimal | None = None) -> dict:
+        """A boolean mask over the pool for every exclusion reason (role-independent)."""
+        facts = self.facts[engagement_id]
+        days = facts.days if days is None else Decimal(days)
+        key = (engagement_id, days)
+        if key not in self._masks:
+            self._masks[key] = self._reason_masks(facts, engagement_id, days)
+        return self._masks[key]
+
+    def _reason_masks(self, facts: EngagementFacts, engagement_id: int, days: Decimal) -> dict:
+        pool = self.pool
+        masks = {
+            "inactive": ~pool.active,
+            "on_team": pool.mask_of(facts.place_peer_ids),
+            "own_council": np.isin(pool.home_council, list(facts.council_ids)),
+            "two_tier": np.isin(pool.home_council, list(facts.area_ids))
+            if facts.area_ids
+            else np.zeros(pool.size, dtype=bool),
+            "conflict": pool.mask_of(
+                set().union(*(self.conflicts.get(c, set()) for c in facts.council_ids))
+            ),
+        }
+        if facts.start is not None:
+            start, end = facts.start.toordinal(), facts.end.toordinal()
+            places = self.held_places
+            hit = (
+                (places[:, 2] <= end)
+                & (places[:, 3] >= start)
+                & (places[:, 1] != engagement_id)
+                & (places[:, 0] >= 0)
+            )
+            masks["clash"] = np.zeros(pool.size, dtype=bool)
+            masks["clash"][places[hit, 0]] = True
+            periods = self.unavailability
+            hit = (periods[:, 1] <= end) & (periods[:, 2] >= start) & (periods[:, 0] >= 0)
+            masks["unavailable"] = np.zeros(pool.size, dtype=bool)
+            masks["unavailable"][periods[hit, 0]] = True
+            year = facts.financial_year
+            if days:
+                masks["day_cap"] = pool.is_member & (
+                    self.used[year] + float(days) > self.cap[year] + 1e-9
+                )
+            else:
+                masks["day_cap"] = np.zeros(pool.size, dtype=bool)
+        else:
+            for code in ("clash", "unavailable", "day_cap"):
+                masks[code] = np.zeros(pool.size, dtype=bool)
+        masks["onsite"] = pool.remote_only if facts.has_onsite else np.zeros(pool.size, bool)
+        cutoff = years_before(facts.reference, settings.TRAINING_VALID_YEARS).toordinal()
+        masks["training"] = pool.is_member & ~pool.training_waived & (self.last_training < cutoff)
+        return masks
+
+    def role_mask(self, role: str) -> np.ndarray:
+        if role in MEMBER_ROLES:
+            return self.pool.is_member.copy()
+        if role in OFFICER_ROLES:
+            return ~self.pool.is_member
+        return np.ones(self.pool.size, dtype=bool)
+
+    def eligible(self, engagement_id: int, role: str, *, days: Decimal | None = None):
+        """(eligible mask, first-reason counts) for a role on an engagement."""
+        masks = self.reason_masks(engagement_id, days=days)
+        in_role = self.role_mask(role)
+        remaining = in_role.copy()
+        counts = {}
+        for code in EXCLUSION_ORDER:
+            hit = remaining & masks[code]
+            number = int(hit.sum())
+            if number:
+                counts[code] = number
+            remaining &= ~masks[code]
+        return remaining, counts
+
+    def reasons_for(self, engagement_id: int, peer_id: int, *, days=None) -> set[str]:
+        """Every reason the bulk filter excludes one peer (for the agreement tests)."""
+        masks = self.reason_masks(engagement_id, days=days)
+        i = self.pool.index[peer_id]
+        return {code for code, mask in masks.items() if mask[i]}
