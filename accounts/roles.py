@@ -89,5 +89,8 @@ def roles_sync(*, apps=global_apps, using=DEFAULT_DB_ALIAS) -> None:
 
 
 def roles_sync_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
-    if sender.label == list(global_apps.get_app_configs())[-1].label:
+    # post_migrate is sent once per app that has a models module, in INSTALLED_APPS order;
+    # act on the last of those, when every app's permissions exist.
+    with_models = [c.label for c in global_apps.get_app_configs() if c.models_module is not None]
+    if sender.label == with_models[-1]:
         roles_sync(using=using)
