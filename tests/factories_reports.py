@@ -125,20 +125,26 @@ def build_known_data_set() -> dict:
     tourism, _ = Expertise.objects.get_or_create(slug="tourism", defaults={"name": "Tourism"})
 
     p = {
-        "P1": PeerFactory(home_council=c["F"], user__first_name="Perpetua", user__last_name="One"),
+        "P1": PeerFactory(
+            home_council=c["F"], user__first_name="Perpetua", user__last_name="Onesworth"
+        ),
         "P2": OfficerPeerFactory(
-            home_council=c["G"], user__first_name="Quintus", user__last_name="Two"
+            home_council=c["G"], user__first_name="Quintus", user__last_name="Twomley"
         ),
         "P3": PeerFactory(
-            home_council=c["A"], user__first_name="Rosalind", user__last_name="Three"
+            home_council=c["A"], user__first_name="Rosalind", user__last_name="Threadgold"
         ),
         "P4": OfficerPeerFactory(
-            home_council=c["D"], user__first_name="Septimus", user__last_name="Four"
+            home_council=c["D"], user__first_name="Septimus", user__last_name="Fouracre"
         ),
-        "P5": PeerFactory(home_council=c["B"], user__first_name="Tertia", user__last_name="Five"),
-        "P6": PeerFactory(home_council=c["H"], user__first_name="Ulrica", user__last_name="Six"),
+        "P5": PeerFactory(
+            home_council=c["B"], user__first_name="Tertia", user__last_name="Fiveash"
+        ),
+        "P6": PeerFactory(
+            home_council=c["H"], user__first_name="Ulrica", user__last_name="Sixsmith"
+        ),
         "P7": PeerFactory(
-            home_council=c["F"], user__first_name="Valentin", user__last_name="Seven"
+            home_council=c["F"], user__first_name="Valentin", user__last_name="Sevenoaks"
         ),
     }
     d = date

@@ -34,3 +34,13 @@ def survey_section(*, engagements, quote_ids=None) -> dict:
         "quotes": [],
         "check": None,
     }
+
+
+def quote_candidates(*, engagements) -> list[dict]:
+    """Quotes a manager may pick: consented comments, anonymous ({id, text, audience, offer})."""
+    return []
+
+
+def fingerprint_tables() -> list[tuple[str, str]]:
+    """(table, column) pairs of the survey answers, for the dashboard's cache fingerprint."""
+    return []

@@ -1,0 +1,1 @@
+"""Renderers: every format of a report is made from one computed result (a dict)."""
