@@ -15,15 +15,24 @@ logger = logging.getLogger(__name__)
 def engagement_status_changed(engagement_id: int, from_status: str, to_status: str) -> None:
     """React to a status change: surveys, notifications (added by those domains)."""
     logger.info("Engagement %s moved %s → %s", engagement_id, from_status, to_status)
+    from surveys.tasks import survey_invitations_send_task  # surveys follow delivery and more
+
+    survey_invitations_send_task.delay(engagement_id, to_status)
 
 
 @shared_task(name="programmes.team_place_invited")
 def team_place_invited(place_id: int) -> None:
-    """Send the invitation to the peer (the notifications mechanism)."""
-    logger.info("Team place %s invited", place_id)
+    """Send the invitation to the peer, with a link to the invitation page."""
+    from peers.services import team_place_invitation_send
+
+    queued = team_place_invitation_send(place_id=place_id)
+    logger.info("Team place %s invited (%s email queued)", place_id, queued)
 
 
 @shared_task(name="programmes.team_place_answered")
 def team_place_answered(place_id: int) -> None:
-    """Tell the engagement's manager the peer answered."""
-    logger.info("Team place %s answered", place_id)
+    """Tell the engagement's manager (or every manager) the peer answered."""
+    from peers.services import team_place_answer_send
+
+    queued = team_place_answer_send(place_id=place_id)
+    logger.info("Team place %s answered (%s email queued)", place_id, queued)

@@ -1,0 +1,363 @@
+"""Every write a peer (or a manager for them) makes to a peer's own records.
+
+Each service runs in one transaction and refuses with plain GOV.UK-style messages
+(django ValidationError); the views only call these with cleaned form data.
+"""
+
+import secrets
+from collections.abc import Iterable
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.roles import Role
+from councils.models import Council
+from peers.models import (
+    EqualitiesAnswers,
+    Expertise,
+    Peer,
+    PeerStatus,
+    Unavailability,
+    WorkRegion,
+)
+from peers.selectors import calendar_token_hash
+from peers.tokens import peer_invitation_token_generator
+
+EQUALITIES_QUESTIONS = ("sex", "ethnic_group", "disability", "age_band", "sexual_orientation")
+CONTACT_USER_FIELDS = ("first_name", "last_name")
+CONTACT_PEER_FIELDS = ("phone", "job_title", "role_category")
+MAX_UNAVAILABILITY_DAYS = 366
+
+
+def _site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _has_password(account) -> bool:
+    # An imported account may have an empty password or an unusable one: neither signs in.
+    return bool(account.password) and account.has_usable_password()
+
+
+def _admin_url(name: str, *args) -> str:
+    try:
+        return _site_url(reverse(name, args=args))
+    except NoReverseMatch:  # the model is not in the admin (yet)
+        return _site_url(reverse("admin:index"))
+
+
+def _lock(peer: Peer) -> Peer:
+    return Peer.objects.select_for_update().select_related("user").get(pk=peer.pk)
+
+
+@transaction.atomic
+def peer_account_invite(*, peer: Peer, user=None):
+    """Email the peer a single-use link to set a password; return the notification row.
+
+    Refused for a peer who left the pool, an inactive account or an account that already
+    has a password (they use "Forgotten your password?"). At most one invitation per peer
+    per day (the notification key names the day); the link expires after
+    settings.INVITATION_TOKEN_MAX_AGE and stops working once a password is set.
+    """
+    from notifications.services import notification_key, notification_queue
+
+    peer = _lock(peer)
+    account = peer.user
+    if peer.status == PeerStatus.LEFT:
+        raise ValidationError(f"{peer} has left the peer pool, so cannot be invited.")
+    if not account.is_active:
+        raise ValidationError(f"{peer}'s account is inactive. Activate it before inviting them.")
+    if _has_password(account):
+        raise ValidationError(
+            f"{peer} has already set a password. They can use “Forgotten your password?” "
+            "on the sign-in page."
+        )
+    account.groups.add(Group.objects.get_or_create(name=Role.PEER)[0])
+    path = reverse(
+        "peers:account_set_password",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(account.pk)),
+            "token": peer_invitation_token_generator.make_token(account),
+        },
+    )
+    today = timezone.localdate()
+    return notification_queue(
+        kind="peer_account_invite",
+        recipient=account.email,
+        user=account,
+        about=peer,
+        key=notification_key("peer_account_invite", peer, account.email, today),
+        context={
+            "recipient_name": peer.name,
+            "set_password_url": _site_url(path),
+            "expires_on": today + settings.INVITATION_TOKEN_MAX_AGE,
+            "sign_in_url": _site_url(reverse("accounts:login")),
+        },
+    )
+
+
+def peers_without_password() -> list[Peer]:
+    """Active-pool peers whose account has no usable password yet (never signed in)."""
+    peers = (
+        Peer.objects.exclude(status=PeerStatus.LEFT)
+        .filter(user__is_active=True)
+        .select_related("user")
+        .order_by("id")
+    )
+    return [peer for peer in peers if not _has_password(peer.user)]
+
+
+@transaction.atomic
+def peer_profile_update(
+    *,
+    peer: Peer,
+    user=None,
+    expertise: Iterable[Expertise] | None = None,
+    regions: Iterable[WorkRegion] | None = None,
+    **fields,
+) -> Peer:
+    """Change the peer's contact details, job, expertise, regions or work mode.
+
+    Accepts first_name, last_name (on the account), phone, job_title, role_category and
+    work_mode; expertise and regions replace the current choices.
+    """
+    allowed = {*CONTACT_USER_FIELDS, *CONTACT_PEER_FIELDS, "work_mode"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"Cannot change {', '.join(sorted(unknown))} here")
+    peer = _lock(peer)
+    user_fields = {k: v.strip() for k, v in fields.items() if k in CONTACT_USER_FIELDS}
+    if "first_name" in user_fields and not user_fields["first_name"]:
+        raise ValidationError({"first_name": "Enter your first name"})
+    if "last_name" in user_fields and not user_fields["last_name"]:
+        raise ValidationError({"last_name": "Enter your last name"})
+    if user_fields:
+        for name, value in user_fields.items():
+            setattr(peer.user, name, value)
+        peer.user.save(update_fields=list(user_fields))
+    peer_fields = {k: v for k, v in fields.items() if k not in CONTACT_USER_FIELDS}
+    if peer_fields:
+        for name, value in peer_fields.items():
+            setattr(peer, name, value.strip() if isinstance(value, str) else value)
+        peer._change_reason = "Updated by the peer"
+        peer.full_clean(exclude=["user", "home_council", "expertise", "regions", "conflicts"])
+        peer.save(update_fields=[*peer_fields, "updated_at"])
+    if expertise is not None:
+        peer.expertise.set(expertise)
+    if regions is not None:
+        peer.regions.set(regions)
+    return peer
+
+
+@transaction.atomic
+def peer_profile_confirm(*, peer: Peer, user=None, on: date | None = None) -> Peer:
+    """Record that the peer confirmed their profile is up to date (today)."""
+    peer = _lock(peer)
+    peer.profile_confirmed_on = on or timezone.localdate()
+    peer._change_reason = "Profile confirmed by the peer"
+    peer.save(update_fields=["profile_confirmed_on", "updated_at"])
+    return peer
+
+
+@transaction.atomic
+def peer_conflict_add(*, peer: Peer, council: Council, user=None) -> Peer:
+    """Declare a conflict of interest with a council (an existing one, not yet declared)."""
+    peer = _lock(peer)
+    if council.abolished_on:
+        raise ValidationError({"council": f"{council.name} no longer exists. Select another."})
+    if peer.conflicts.filter(pk=council.pk).exists():
+        raise ValidationError({"council": f"You have already declared {council.name}."})
+    peer.conflicts.add(council)
+    return peer
+
+
+@transaction.atomic
+def peer_conflict_remove(*, peer: Peer, council: Council, user=None) -> Peer:
+    """Remove a declared conflict of interest."""
+    peer = _lock(peer)
+    if not peer.conflicts.filter(pk=council.pk).exists():
+        raise ValidationError(f"You have not declared a conflict with {council.name}.")
+    peer.conflicts.remove(council)
+    return peer
+
+
+@transaction.atomic
+def peer_unavailability_add(
+    *, peer: Peer, starts_on: date, ends_on: date, reason: str = "", user=None
+) -> Unavailability:
+    """Add a period the peer cannot take part in (inclusive dates, not in the past)."""
+    peer = _lock(peer)
+    today = timezone.localdate()
+    if ends_on < starts_on:
+        raise ValidationError(
+            {"ends_on": "The end date must be the same as or after the start date"}
+        )
+    if ends_on < today:
+        raise ValidationError({"ends_on": "The end date must be today or in the future"})
+    if (ends_on - starts_on).days >= MAX_UNAVAILABILITY_DAYS:
+        raise ValidationError(
+            {"ends_on": "A period must be a year or shorter. Add longer absences in parts."}
+        )
+    overlapping = peer.unavailability.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+    if overlapping.exists():
+        period = overlapping.first()
+        raise ValidationError(
+            {
+                "starts_on": (
+                    f"These dates overlap a period you already added "
+                    f"({period.starts_on:%-d %B %Y} to {period.ends_on:%-d %B %Y})"
+                )
+            }
+        )
+    return Unavailability.objects.create(
+        peer=peer, starts_on=starts_on, ends_on=ends_on, reason=reason.strip()
+    )
+
+
+@transaction.atomic
+def peer_unavailability_remove(*, peer: Peer, period_id: int, user=None) -> None:
+    """Remove one of the peer's own unavailability periods."""
+    deleted, _ = Unavailability.objects.filter(peer=peer, pk=period_id).delete()
+    if not deleted:
+        raise ValidationError("That period has already been removed.")
+
+
+@transaction.atomic
+def peer_equalities_save(
+    *, peer: Peer, consent_given: bool, user=None, **answers
+) -> EqualitiesAnswers:
+    """Record (or change) the peer's equalities answers; consent is required and dated.
+
+    Consent is dated when first given and kept while the peer keeps sharing.
+    """
+    if not consent_given:
+        raise ValidationError(
+            {"consent_given": "Confirm that you agree to share this information, or leave the page"}
+        )
+    unknown = set(answers) - set(EQUALITIES_QUESTIONS)
+    if unknown:
+        raise ValueError(f"Unknown questions: {', '.join(sorted(unknown))}")
+    peer = _lock(peer)
+    record = EqualitiesAnswers.objects.filter(peer=peer).first() or EqualitiesAnswers(
+        peer=peer, consent_given_at=timezone.now()
+    )
+    for name, value in answers.items():
+        setattr(record, name, value)
+    record.full_clean(exclude=["peer"])
+    record.save()
+    return record
+
+
+@transaction.atomic
+def peer_equalities_withdraw(*, peer: Peer, user=None) -> bool:
+    """Withdraw consent: delete the answers (no history is kept of them); True if any existed."""
+    deleted, _ = EqualitiesAnswers.objects.filter(peer=peer).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def peer_calendar_token_create(*, peer: Peer, user=None) -> str:
+    """Make a new calendar feed token and return it; any earlier feed URL stops working.
+
+    Only the token's SHA-256 hash is stored, so the URL can be shown once, just after
+    it is made; a peer who loses it makes a new one.
+    """
+    peer = _lock(peer)
+    token = secrets.token_urlsafe(32)
+    peer.calendar_token = calendar_token_hash(token)
+    peer.save(update_fields=["calendar_token", "updated_at"])
+    return token
+
+
+@transaction.atomic
+def peer_calendar_token_revoke(*, peer: Peer, user=None) -> Peer:
+    """Turn the calendar feed off: the feed URL answers "not found" from now on."""
+    peer = _lock(peer)
+    peer.calendar_token = ""
+    peer.save(update_fields=["calendar_token", "updated_at"])
+    return peer
+
+
+def team_place_invitation_send(*, place_id: int) -> int:
+    """Email the peer their invitation with a link to answer it; return how many were queued.
+
+    Keyed by the invitation time, so re-running queues nothing and a re-invitation is new.
+    """
+    from notifications.services import notification_key, notification_queue
+    from programmes.models import PlaceStatus, TeamPlace
+
+    place = (
+        TeamPlace.objects.select_related("peer__user", "engagement__offer")
+        .prefetch_related("engagement__councils")
+        .filter(pk=place_id, status=PlaceStatus.INVITED)
+        .first()
+    )
+    if place is None or place.invited_at is None:
+        return 0
+    account = place.peer.user
+    engagement = place.engagement
+    notification = notification_queue(
+        kind="peer_team_invitation",
+        recipient=account.email,
+        user=account,
+        about=place,
+        key=notification_key(
+            "peer_team_invitation", place, account.email, place.invited_at.isoformat()
+        ),
+        context={
+            "recipient_name": place.peer.name,
+            "engagement": engagement,
+            "councils": ", ".join(c.name for c in engagement.councils.all()),
+            "offer": engagement.offer.name,
+            "role": place.get_role_display().lower(),
+            "days": place.days.normalize(),
+            "response_due": place.response_due,
+            "invitation_url": _site_url(reverse("peers:invitation_detail", args=[place.pk])),
+        },
+    )
+    return 1 if notification.queued_now else 0
+
+
+def team_place_answer_send(*, place_id: int) -> int:
+    """Tell the engagement's manager (or every manager) how the peer answered; return count."""
+    from notifications.selectors import managers_for
+    from notifications.services import notification_key, notification_queue
+    from programmes.models import PlaceStatus, TeamPlace
+
+    place = (
+        TeamPlace.objects.select_related("peer__user", "engagement__manager")
+        .filter(pk=place_id, status__in=(PlaceStatus.ACCEPTED, PlaceStatus.DECLINED))
+        .first()
+    )
+    if place is None or place.responded_at is None:
+        return 0
+    engagement = place.engagement
+    queued = 0
+    for manager in managers_for(engagement=engagement):
+        notification = notification_queue(
+            kind="peer_invitation_answered",
+            recipient=manager.email,
+            user=manager,
+            about=place,
+            key=notification_key(
+                "peer_invitation_answered", place, manager.email, place.responded_at.isoformat()
+            ),
+            context={
+                "recipient_name": manager.get_full_name() or manager.email,
+                "peer_name": place.peer.name,
+                "accepted": place.status == PlaceStatus.ACCEPTED,
+                "decline_reason": place.decline_reason,
+                "engagement": engagement,
+                "role": place.get_role_display().lower(),
+                "days": place.days.normalize(),
+                "engagement_url": _admin_url("admin:programmes_engagement_change", engagement.pk),
+            },
+        )
+        queued += 1 if notification.queued_now else 0
+    return queued
