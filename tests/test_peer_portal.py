@@ -485,3 +485,29 @@ def test_peer_records_are_unchanged_by_a_refused_post(client):
     other.refresh_from_db()
     assert other.job_title == "Untouched"
     assert Peer.objects.get(pk=other.pk).unavailability.count() == 1
+
+
+PEER_POSTS = [
+    ("peers:profile_confirm", {}, {}),
+    ("peers:profile_edit", {"section": "work-mode"}, {"work_mode": "remote"}),
+    ("peers:equalities", {}, _answers()),
+    ("peers:equalities_withdraw", {}, {}),
+    ("peers:calendar", {}, {"action": "create"}),
+    ("peers:unavailability", {}, {}),
+]
+
+
+@pytest.mark.parametrize("factory", [None, *OTHER_ROLES])
+@pytest.mark.parametrize(("url_name", "kwargs", "data"), PEER_POSTS)
+def test_posts_by_anyone_but_the_peer_change_nothing(client, factory, url_name, kwargs, data):
+    peer = PeerFactory(profile_confirmed_on=date(2020, 1, 1), work_mode="both")
+    EqualitiesAnswersFactory(peer=peer)
+    if factory is not None:
+        client.force_login(factory())
+    response = client.post(reverse(url_name, kwargs=kwargs), data)
+    assert response.status_code == (302 if factory is None else 403)
+    peer.refresh_from_db()
+    assert peer.profile_confirmed_on == date(2020, 1, 1)
+    assert peer.work_mode == "both"
+    assert peer.calendar_token == ""
+    assert EqualitiesAnswers.objects.filter(peer=peer).exists()
