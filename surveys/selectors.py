@@ -1,0 +1,256 @@
+"""Reads of survey data: the invitation behind a link, and the counts the board reads.
+
+``survey_results`` counts in the database (GROUP BY on the answers) in a fixed number of
+queries however many responses there are; reports and the API call it.
+"""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from councils.models import CouncilType
+from programmes.models import Engagement, Offer
+from surveys.models import (
+    CHOICE_TYPES,
+    Answer,
+    Audience,
+    Invitation,
+    Purpose,
+    Question,
+    QuestionType,
+    Response,
+    SurveyTemplate,
+)
+
+# The board's figures: name -> (question code, choice codes counted together).
+HEADLINE_FIGURES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "satisfied": ("satisfaction", ("very_satisfied", "fairly_satisfied")),
+    "very_satisfied": ("satisfaction", ("very_satisfied",)),
+    "fairly_satisfied": ("satisfaction", ("fairly_satisfied",)),
+    "goals_fully_or_largely": ("goals_achieved", ("fully", "largely")),
+    "would_recommend": ("would_recommend", ("very_likely", "fairly_likely")),
+    "very_likely": ("would_recommend", ("very_likely",)),
+    "fairly_likely": ("would_recommend", ("fairly_likely",)),
+    "understood_great_extent": ("understood_issues", ("great_extent",)),
+}
+COMMENT_CODE = "comment"
+CONSENT_CODE = "quote_consent"
+CONSENT_YES = "yes"
+
+
+def percent(count: int, of: int) -> int | None:
+    """Return count as a whole percentage of `of`, rounded half up; None when `of` is 0.
+
+    Exact decimal arithmetic: 1 of 8 is 12.5%, which rounds to 13 (Python's round()
+    would give 12).
+    """
+    if not of:
+        return None
+    return int((Decimal(count) * 100 / Decimal(of)).quantize(Decimal("1"), ROUND_HALF_UP))
+
+
+def invitation_get_by_token(token: str) -> Invitation:
+    """Return the invitation behind a survey link, or raise Http404 for an unknown token."""
+    invitation = (
+        Invitation.objects.select_related("template", "engagement__offer", "council", "response")
+        .filter(token=token)
+        .first()
+    )
+    if invitation is None:
+        raise Http404("Unknown survey link")
+    return invitation
+
+
+def response_answers_display(response: Response) -> list[tuple[Question, str]]:
+    """Return (question, answer as text) for each question answered, in question order."""
+    answers = response.answers.select_related("question", "choice").order_by(
+        "question__order", "question_id", "choice__order", "id"
+    )
+    grouped: dict[int, tuple[Question, list[str]]] = {}
+    for answer in answers:
+        entry = grouped.setdefault(answer.question_id, (answer.question, []))
+        if answer.choice_id:
+            entry[1].append(answer.choice.label)
+        elif answer.number is not None:
+            entry[1].append(str(answer.number))
+        else:
+            entry[1].append(answer.text)
+    return [(question, "; ".join(values)) for question, values in grouped.values()]
+
+
+def responses_filtered(
+    *,
+    audience: str,
+    engagements: QuerySet[Engagement] | None = None,
+    offer: Offer | str | None = None,
+    period: tuple[date, date] | None = None,
+    region: str | None = None,
+    purpose: str = Purpose.FEEDBACK,
+    template_code: str | None = None,
+) -> QuerySet[Response]:
+    """Return the responses in scope (see survey_results for the filters)."""
+    responses = Response.objects.filter(audience=audience)
+    if template_code:
+        responses = responses.filter(template__code=template_code)
+    else:
+        responses = responses.filter(template__purpose=purpose)
+    if engagements is not None:
+        responses = responses.filter(engagement__in=engagements.values("pk"))
+    if offer is not None:
+        code = offer.code if isinstance(offer, Offer) else offer
+        responses = responses.filter(engagement__offer__code=code)
+    if period is not None:
+        start, end = period
+        responses = responses.filter(
+            Q(engagement__end_date__range=(start, end))
+            | Q(engagement__end_date__isnull=True, engagement__start_date__range=(start, end))
+        )
+    if region:
+        engagement_in_region = Engagement.councils.through.objects.filter(
+            engagement_id=OuterRef("engagement_id"), council__region=region
+        )
+        if audience == Audience.COUNCIL:
+            responses = responses.filter(council__region=region)
+        else:
+            responses = responses.filter(Exists(engagement_in_region))
+    return responses
+
+
+def survey_results(
+    *,
+    audience: str,
+    engagements: QuerySet[Engagement] | None = None,
+    offer: Offer | str | None = None,
+    period: tuple[date, date] | None = None,
+    region: str | None = None,
+    purpose: str = Purpose.FEEDBACK,
+    template_code: str | None = None,
+) -> dict[str, Any]:
+    """Return the counts and the board's percentages for one audience's survey responses.
+
+    Filters (all optional, combined): ``engagements`` (any queryset of engagements),
+    ``offer`` (an Offer or its code), ``period`` ((first, last) dates, inclusive, on the
+    engagement's last activity day, else its first), ``region`` (a councils.Region value:
+    the council answered for, for council responses; any of the engagement's councils, for
+    peer responses). ``purpose`` picks the feedback surveys by default; ``template_code``
+    picks one template instead (for example "pre_panel").
+
+    Percentages are of those who answered that question, rounded half up to whole
+    numbers, and None when nobody answered it. "satisfied" is computed from the counts
+    (very + fairly), not by adding the two rounded figures. Quotes are comments whose
+    respondent ticked "yes" to quote_consent, with only the council type and the offer.
+    Runs 6 queries whatever the number of responses.
+    """
+    responses = responses_filtered(
+        audience=audience, engagements=engagements, offer=offer, period=period,
+        region=region, purpose=purpose, template_code=template_code,
+    )  # fmt: skip
+    respondents = responses.count()
+    answers = Answer.objects.filter(response__in=responses.values("pk"))
+    per_question = {
+        row["question__code"]: row
+        for row in answers.values("question__code")
+        .annotate(answered=Count("response", distinct=True), mean=Avg("number"))
+        .order_by()
+    }
+    per_choice = {
+        (row["question__code"], row["choice__code"]): row["count"]
+        for row in answers.filter(choice__isnull=False)
+        .values("question__code", "choice__code")
+        .annotate(count=Count("response", distinct=True))
+        .order_by()
+    }
+    questions = _questions_in_scope(audience=audience, purpose=purpose, template_code=template_code)
+
+    results: dict[str, dict[str, Any]] = {}
+    for question in questions:
+        if question.code in results:
+            continue  # the first template (by code) names a question shared by code
+        counted = per_question.get(question.code, {})
+        answered = counted.get("answered", 0)
+        entry: dict[str, Any] = {
+            "code": question.code,
+            "text": question.text,
+            "type": question.question_type,
+            "answered": answered,
+        }
+        if question.question_type in CHOICE_TYPES:
+            entry["choices"] = {}
+            for choice in question.choices.all():
+                count = per_choice.get((question.code, choice.code), 0)
+                entry["choices"][choice.code] = {
+                    "code": choice.code,
+                    "label": choice.label,
+                    "count": count,
+                    "percent": percent(count, answered),
+                }
+        if question.question_type == QuestionType.NUMBER:
+            mean = counted.get("mean")
+            entry["mean"] = (
+                None if mean is None else Decimal(str(mean)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            )
+        results[question.code] = entry
+
+    headline: dict[str, int | None] = {"respondents": respondents}
+    for name, (question_code, choice_codes) in HEADLINE_FIGURES.items():
+        if question_code not in results:
+            continue
+        answered = results[question_code]["answered"]
+        count = sum(per_choice.get((question_code, code), 0) for code in choice_codes)
+        headline[name] = percent(count, answered)
+
+    return {
+        "audience": audience,
+        "respondents": respondents,
+        "headline": headline,
+        "questions": results,
+        "quotes": survey_quotes(responses=responses),
+    }
+
+
+def _questions_in_scope(*, audience: str, purpose: str, template_code: str | None) -> list:
+    templates = SurveyTemplate.objects.filter(audience=audience)
+    if template_code:
+        templates = templates.filter(code=template_code)
+    else:
+        templates = templates.filter(purpose=purpose)
+    return list(
+        Question.objects.filter(template__in=templates)
+        .prefetch_related("choices")
+        .order_by("template__code", "order", "id")
+    )
+
+
+def survey_quotes(*, responses: QuerySet[Response]) -> list[dict[str, str]]:
+    """Return the consented comments, anonymous: text, council type and offer only."""
+    consented = Answer.objects.filter(
+        response_id=OuterRef("response_id"),
+        question__code=CONSENT_CODE,
+        choice__code=CONSENT_YES,
+    )
+    rows = (
+        Answer.objects.filter(response__in=responses.values("pk"), question__code=COMMENT_CODE)
+        .exclude(text="")
+        .filter(Exists(consented))
+        .values(
+            "text",
+            "response__council__council_type",
+            "response__engagement__offer__code",
+            "response__engagement__offer__name",
+        )
+        .order_by("response__submitted_at", "id")
+    )
+    types = dict(CouncilType.choices)
+    return [
+        {
+            "text": row["text"],
+            "council_type": row["response__council__council_type"] or "",
+            "council_type_label": str(types.get(row["response__council__council_type"], "")),
+            "offer": row["response__engagement__offer__code"],
+            "offer_name": row["response__engagement__offer__name"],
+        }
+        for row in rows
+    ]
