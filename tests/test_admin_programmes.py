@@ -364,3 +364,69 @@ def test_export_escapes_formulae(manager_client):
     assert "'=HYPERLINK" in body
     assert "'@SUM(1+1)" in body
     assert "'-2+3" in body
+
+
+# The queue, milestones, actions, and who may use the admin ------------------------------
+
+
+def test_new_requests_queue_shows_newest_requests_first(manager_client):
+    older = ScheduledEngagementFactory(status=EngagementStatus.REQUESTED, reference="Q-1")
+    newer = ScheduledEngagementFactory(status=EngagementStatus.REQUESTED, reference="Q-2")
+    ScheduledEngagementFactory(status=EngagementStatus.SCOPING, reference="Q-3")
+
+    response = manager_client.get(reverse(CHANGELIST), {"status__exact": "requested"})
+
+    assert list(response.context["cl"].result_list) == [newer, older]
+
+
+def test_editing_a_milestone_date_fixes_it_by_hand(manager_client):
+    engagement = ScheduledEngagementFactory(offer=offer("CPC"))
+    from programmes import services
+
+    services.engagement_milestones_recompute(engagement=engagement)
+    page = manager_client.get(_change_url(engagement))
+    data = admin_form_data(page)
+    prefix = inline_prefix(page, type(engagement.milestones.first()))
+    data[f"{prefix}-0-due_on"] = "2030-01-15"
+    add_inline_row(
+        data,
+        inline_prefix(page, type(engagement).improvement_actions.rel.related_model),
+        {"recommendation": "Refresh the medium-term financial plan", "progress": "not_started"},
+    )
+
+    response = manager_client.post(_change_url(engagement), data)
+
+    assert response.status_code == 302, list(response.context["errors"])
+    milestone = engagement.milestones.get(due_on=date(2030, 1, 15))
+    assert milestone.fixed_by_hand
+    assert engagement.improvement_actions.get().recommendation.startswith("Refresh")
+
+
+@pytest.mark.parametrize("role_factory", ["council_contact", "peer", "board"])
+def test_other_roles_cannot_use_the_admin(client, role_factory):
+    from tests.factories import BoardMemberFactory, CouncilContactFactory
+    from tests.factories_records import PeerUserFactory
+
+    user = {
+        "council_contact": CouncilContactFactory,
+        "peer": PeerUserFactory,
+        "board": BoardMemberFactory,
+    }[role_factory]()
+    engagement = ScheduledEngagementFactory()
+    client.force_login(user)
+
+    assert client.get(reverse(CHANGELIST)).status_code == 302  # to the admin sign-in
+    response = client.post(
+        reverse(CHANGELIST), {"action": "move_to_scoping", "_selected_action": [engagement.pk]}
+    )
+    assert response.status_code == 302
+    engagement.refresh_from_db()
+    assert engagement.status == EngagementStatus.SCHEDULED
+
+
+def test_a_missing_engagement_is_not_found(manager_client):
+    response = manager_client.get(
+        reverse("admin:programmes_engagement_change", args=[999999]), follow=True
+    )
+    # The admin redirects to its index with "doesn't exist" rather than showing anything.
+    assert b"doesn\xe2\x80\x99t exist" in response.content or response.status_code == 404
