@@ -34,6 +34,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Built reports are stored privately: in a temporary folder for the tests."""
+    settings.MEDIA_ROOT = str(tmp_path / "private")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()
     yield

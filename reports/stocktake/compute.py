@@ -248,7 +248,7 @@ def _compute(
         themes[row["expertise__slug"]] = row["n"]
         theme_names[row["expertise__slug"]] = row["expertise__name"]
 
-    survey = surveys.survey_section(engagements=delivered_ids, quote_ids=quote_ids)
+    survey = surveys.survey_section(engagements=delivered, quote_ids=quote_ids)
 
     return {
         "schema_version": SCHEMA_VERSION,
