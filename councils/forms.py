@@ -579,6 +579,12 @@ class PublicationForm(PortalFormMixin, forms.Form):
         error_messages={"invalid": _("Enter a web address in the correct format")},
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and self.data.get("publication_decision") == "not_publish":
+            # The address is cleared when the council does not publish; do not judge it.
+            self.fields["published_report_url"].validators = []
+
     def get_layout_fields(self):
         return [
             Field.radios("publication_decision", legend_size=Size.SMALL),

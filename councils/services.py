@@ -302,7 +302,7 @@ def document_name_sanitise(name: str, extension: str) -> str:
     """A safe display name: no path, no control characters, the detected type's extension."""
     name = unicodedata.normalize("NFKC", PurePath(name.replace("\\", "/")).name)
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    stem = PurePath(name).stem if "." in name else name
+    stem = name.rsplit(".", 1)[0] if "." in name else name
     stem = re.sub(r"\s+", " ", stem).strip(" .")
     stem = get_valid_filename(stem) if stem else ""
     stem = stem[: 150 - len(extension) - 1] or "document"

@@ -1,9 +1,11 @@
 """Council portal: requesting an engagement through the multi-step GOV.UK flow."""
 
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -297,3 +299,37 @@ def test_entitlement_warning_on_the_offer_page(client, contact):
     )
     html = client.get(reverse("councils:request_offer", args=["CPC"])).content.decode()
     assert "A free CPC is usually offered every 3 to 4 years" in html
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_submissions_with_one_token_create_one_request():
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL; SQLite serialises writes anyway")
+    contact = factories.CouncilContactFactory()
+    token = uuid.uuid4()
+    answers = {"issue": "Governance", "preferred_dates": "April", "delivery": "remote"}
+    barrier = threading.Barrier(4)
+    results = []
+
+    def submit():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            engagement, created = services.engagement_request_submit(
+                user=contact, offer=offer("RRP"), answers=answers, token=token
+            )
+            results.append((engagement.pk, created))
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert Engagement.objects.count() == 1
+    assert len(results) == 4
+    assert {pk for pk, _ in results} == {Engagement.objects.get().pk}
+    assert sorted(created for _, created in results) == [False, False, False, True]
