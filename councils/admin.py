@@ -13,3 +13,7 @@ class CouncilAdmin(SafeExportMixin, SimpleHistoryAdmin):
     search_fields = ["name", "gss_code"]
     autocomplete_fields = ["county", "successor", "principal_adviser"]
     readonly_fields = ["gss_code"]
+
+
+# The council portal's admin (request queue, change-request decisions).
+from councils import admin_portal  # noqa: E402, F401
