@@ -116,3 +116,23 @@ def test_the_pdf_fetcher_loads_only_own_static_files():
     ):
         with pytest.raises(ValueError, match="Refused"):
             fetcher.fetch(url)
+
+
+def test_the_pdf_loads_its_stylesheet_through_the_static_only_fetcher(result, monkeypatch):
+    fetched = []
+    original = StaticOnlyURLFetcher.fetch
+
+    def recording(self, url, headers=None):
+        fetched.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(StaticOnlyURLFetcher, "fetch", recording)
+    render_pdf(result)
+    assert fetched == [BASE_URL + "static/reports/print.css"]
+
+
+def test_the_html_download_has_no_inline_style_or_script(result, settings):
+    settings.SITE_URL = "https://psm.example.org"
+    html = render_html(result).decode()
+    assert '<link rel="stylesheet" href="https://psm.example.org/static/reports/print.css">' in html
+    assert "<style" not in html and "<script" not in html and " style=" not in html

@@ -1,9 +1,7 @@
 """The report as an HTML document: the source of the HTML download and of the PDF."""
 
-from pathlib import Path
-
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 
 from reports.render.charts import bar_chart_svg, stocktake_charts
 
@@ -35,6 +33,8 @@ PEER_HEADLINES = [
     ("fairly_satisfied_pct", "were fairly satisfied", "Fairly satisfied"),
 ]
 PRINT_CSS = "reports/print.css"
+# The PDF document's base URL: /static/… links resolve under it for the URL fetcher.
+PDF_BASE_URL = "https://report.invalid/"
 BODY_TEMPLATES = {
     "stocktake": "reports/_stocktake_body.html",
     "rough_sleeping": "reports/_rough_sleeping_body.html",
@@ -73,22 +73,21 @@ def document_context(result: dict) -> dict:
     }
 
 
-def print_css() -> str:
-    path = finders.find(PRINT_CSS)
-    return Path(path).read_text(encoding="utf-8") if path else ""
+def render_document_html(result: dict, *, for_pdf: bool) -> str:
+    """The whole report as one HTML document (no inline style or script: CSP-clean).
 
-
-def render_document_html(result: dict, *, embed_css: bool) -> str:
-    """The whole report as one HTML document.
-
-    `embed_css`: put the print stylesheet inside the document (the HTML download must stand
-    alone); otherwise link it (WeasyPrint loads it through the static-only URL fetcher).
+    `for_pdf`: link the print stylesheet under the PDF's base URL (WeasyPrint loads it
+    through the static-only URL fetcher); otherwise link it on the site (SITE_URL), so the
+    downloaded page is styled when opened and still reads as plain tables offline.
     """
+    from django.conf import settings
+
     context = document_context(result)
-    context["embedded_css"] = print_css() if embed_css else ""
+    base = (PDF_BASE_URL if for_pdf else settings.SITE_URL).rstrip("/")
+    context["stylesheet_url"] = f"{base}{static(PRINT_CSS)}"
     return render_to_string("reports/document.html", context)
 
 
 def render_html(result: dict) -> bytes:
-    """The HTML download: a standalone document with its stylesheet inside."""
-    return render_document_html(result, embed_css=True).encode("utf-8")
+    """The HTML download: the same document as the PDF's source."""
+    return render_document_html(result, for_pdf=False).encode("utf-8")

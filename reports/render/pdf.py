@@ -15,10 +15,8 @@ from django.contrib.staticfiles import finders
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from reports.render.html import PDF_BASE_URL as BASE_URL
 from reports.render.html import render_document_html
-
-# The document's base URL: links such as /static/reports/print.css resolve under it.
-BASE_URL = "https://report.invalid/"
 
 
 class StaticOnlyURLFetcher(URLFetcher):
@@ -46,7 +44,7 @@ class StaticOnlyURLFetcher(URLFetcher):
 
 def render_pdf(result: dict) -> bytes:
     """The PDF download, from the same HTML document as the HTML download."""
-    document = render_document_html(result, embed_css=False)
+    document = render_document_html(result, for_pdf=True)
     return HTML(
         string=document, base_url=BASE_URL, url_fetcher=StaticOnlyURLFetcher(timeout=5)
     ).write_pdf()
