@@ -36,3 +36,7 @@ def team_place_answered(place_id: int) -> None:
 
     queued = team_place_answer_send(place_id=place_id)
     logger.info("Team place %s answered (%s email queued)", place_id, queued)
+
+
+# Matching tasks live in their own module; importing it here registers them with Celery.
+from programmes.tasks_matching import allocation_run_execute  # noqa: E402, F401

@@ -105,8 +105,11 @@ def team_reserve_promote(
     reserve is invited. Reserves who can no longer take the place (a rule now refuses them)
     are skipped. The engagement's manager (or every manager) is told either way.
     """
+    # Lock the engagement so two answers at once promote one reserve each, in turn.
     engagement = (
-        Engagement.objects.select_for_update().select_related("manager").get(pk=engagement.pk)
+        Engagement.objects.select_for_update(of=("self",))
+        .select_related("manager")
+        .get(pk=engagement.pk)
     )
     held = TeamPlace.objects.filter(engagement=engagement, role=role, status__in=HOLDING_STATUSES)
     if replacing is not None:
