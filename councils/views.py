@@ -46,12 +46,10 @@ def _surveys_url(user) -> str | None:
     """Link to the surveys addressed to the council, once the surveys pages exist."""
     from django.urls import NoReverseMatch
 
-    for name in ("surveys:council_list", "surveys:list", "surveys:index"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return None
+    try:
+        return reverse("surveys:council_list")
+    except NoReverseMatch:
+        return None
 
 
 # --- Engagements ---------------------------------------------------------------------------
@@ -313,7 +311,7 @@ class RequestCheckView(RequestFlowMixin, View):
                 user=request.user, offer=self.offer, answers=answers, token=token
             )
         except ValidationError as error:
-            submit_form.add_error(None, error)
+            submit_form.add_error(None, error.messages)
             return self.render_check(draft, submit_form)
         request.session.pop(self.draft_key, None)
         return redirect("councils:request_confirmation", reference=engagement.reference)
@@ -393,6 +391,11 @@ class DocumentUploadView(EngagementFormView):
     form_class = forms.DocumentUploadForm
     page_heading = gettext_lazy("Upload a document")
     success_message = gettext_lazy("Your document has been uploaded")
+
+    def refused(self):
+        if self.engagement.status in ("cancelled", "closed"):
+            return _("This engagement is closed, so you cannot add documents to it.")
+        return None
 
     def save(self, form):
         services.engagement_document_upload(

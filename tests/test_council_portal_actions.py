@@ -311,3 +311,10 @@ def test_publication_waits_for_delivery(client, contact, engagement):
     assert response.status_code == 409
     engagement.refresh_from_db()
     assert engagement.publication_decision == ""
+
+
+def test_no_uploads_to_a_cancelled_engagement(client, contact, council):
+    cancelled = EngagementFactory(councils=[council], status=EngagementStatus.CANCELLED)
+    response = _upload(client, cancelled, "a.pdf", PDF_BYTES)
+    assert response.status_code == 409
+    assert EngagementDocument.objects.count() == 0

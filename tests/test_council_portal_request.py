@@ -333,3 +333,19 @@ def test_concurrent_submissions_with_one_token_create_one_request():
     assert len(results) == 4
     assert {pk for pk, _ in results} == {Engagement.objects.get().pk}
     assert sorted(created for _, created in results) == [False, False, False, True]
+
+
+def test_a_refusal_from_the_service_is_shown_on_the_check_page_and_nothing_is_saved(
+    client, contact
+):
+    _fill_cpc(client)
+    token = client.get(_check("CPC")).context["submit_form"].initial["token"]
+    contact.council.abolished_on = timezone.localdate()
+    contact.council.save()
+    response = client.post(_check("CPC"), {"token": token})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html
+    assert "no longer exists" in html
+    assert Engagement.objects.count() == 0
+    assert RequestSubmission.objects.count() == 0
