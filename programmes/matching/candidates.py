@@ -29,6 +29,7 @@ from programmes.models import (
     HOLDING_STATUSES,
     MEMBER_ROLES,
     OFFICER_ROLES,
+    DayCapException,
     DayMode,
     DeliveryMode,
     Engagement,
@@ -376,13 +377,21 @@ class MatchingData:
     def _load_days(self) -> None:
         """Days used and caps for every financial year involved (two queries a year)."""
         years = {f.financial_year for f in self.facts.values()}
-        member_ids = self.pool.ids[self.pool.is_member].tolist()
         all_ids = self.pool.ids.tolist()
+        # A subquery, not a list of 10,000 ids: preparing and sending the list costs more
+        # than the sum itself.
+        every_peer = Peer.objects.values_list("pk", flat=True)
         self.used: dict[int, np.ndarray] = {}
         self.cap: dict[int, np.ndarray] = {}
         for year in years:
-            used = peers_days_used_map(peer_ids=all_ids, financial_year=year)
-            caps = peers_day_cap_map(peer_ids=member_ids, financial_year=year)
+            used = peers_days_used_map(peer_ids=every_peer, financial_year=year)
+            # Only peers with an approved exception differ from the setting.
+            excepted = list(
+                DayCapException.objects.filter(financial_year=year).values_list(
+                    "peer_id", flat=True
+                )
+            )
+            caps = peers_day_cap_map(peer_ids=excepted, financial_year=year)
             base = float(settings.PEER_DAY_CAP)
             self.used[year] = np.array([float(used.get(p, 0)) for p in all_ids], dtype=np.float64)
             self.cap[year] = np.array([float(caps.get(p, base)) for p in all_ids], dtype=np.float64)
