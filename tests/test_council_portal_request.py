@@ -349,3 +349,59 @@ def test_a_refusal_from_the_service_is_shown_on_the_check_page_and_nothing_is_sa
     assert "no longer exists" in html
     assert Engagement.objects.count() == 0
     assert RequestSubmission.objects.count() == 0
+
+
+def test_a_new_contact_requests_and_follows_the_engagement_to_delivery(client, contact):
+    """Given a signed-in contact, when they request a CPC and the manager runs it through,
+    then each status shows on their timeline, the team appears once confirmed, and the
+    report's publication can be recorded after delivery."""
+    from decimal import Decimal
+
+    from programmes import services as programme_services
+    from tests.factories_records import PeerFactory
+
+    manager = factories.ManagerFactory()
+    _fill_cpc(client)
+    token = client.get(_check("CPC")).context["submit_form"].initial["token"]
+    client.post(_check("CPC"), {"token": token})
+    engagement = Engagement.objects.get()
+    detail = reverse("councils:engagement_detail", args=[engagement.reference])
+
+    def states():
+        return [step.state for step in client.get(detail).context["timeline"]]
+
+    assert states()[:2] == ["done", "current"]
+    programme_services.engagement_transition(
+        engagement=engagement, to_status="scoping", user=manager
+    )
+    start = timezone.localdate() + timedelta(days=150)
+    programme_services.engagement_activity_days_set(
+        engagement=engagement,
+        days=[(start + timedelta(days=n), "onsite") for n in range(4)],
+        user=manager,
+    )
+    programme_services.engagement_transition(
+        engagement=engagement, to_status="scheduled", user=manager
+    )
+    peer = PeerFactory(user__first_name="Grace", user__last_name="Hopper")
+    programme_services.team_place_add(
+        engagement=engagement,
+        peer=peer,
+        role="lead_member",
+        days=Decimal("4"),
+        user=manager,
+        status="accepted",
+    )
+    assert "Grace Hopper" not in client.get(detail).content.decode()
+    programme_services.engagement_transition(
+        engagement=engagement, to_status="team_confirmed", user=manager
+    )
+    assert "Grace Hopper" in client.get(detail).content.decode()
+    for status in ("in_delivery", "delivered"):
+        programme_services.engagement_transition(
+            engagement=engagement, to_status=status, user=manager
+        )
+    assert states() == ["done", "done", "done", "done", "done", "current", "todo"]
+    page = client.get(detail).content.decode()
+    assert reverse("councils:publication", args=[engagement.reference]) in page
+    assert reverse("councils:change_request", args=[engagement.reference]) not in page
