@@ -66,6 +66,8 @@ class PortalFormMixin(GOVUKFormMixin):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper.layout.fields.insert(0, PAGE_HEADING)
+        # The service validates; the browser's own bubbles would hide the error summary.
+        self.helper.attrs = {"novalidate": ""}
 
 
 class StepForm(PortalFormMixin, forms.Form):
