@@ -52,5 +52,8 @@ assets: ## Rebuild the GOV.UK Frontend CSS and JS into static/ (needs Node and n
 	npm ci --no-audit --no-fund
 	npm run build
 
+bench: install ## Measure pages, API, stocktake and matching at scale 1 and 10 (writes bench/results.*)
+	$(BIN)/python bench/run.py
+
 clean: ## Remove the virtualenv, the SQLite database and generated files
 	rm -rf $(VENV) db.sqlite3 var test-artifacts
