@@ -22,7 +22,7 @@ class Role:
 # app_label -> models a manager may add/change/view/delete in the admin.
 _MANAGED_MODELS = {
     "accounts": ["user"],
-    "councils": ["council"],
+    "councils": ["council", "changerequest", "councilrequest", "requestsubmission"],
     "peers": "__all__",
     "programmes": "__all__",
     "surveys": "__all__",

@@ -140,6 +140,11 @@ def invitations_overdue_plan(*, today: date) -> int:
                     "engagement_url": _change_url(engagement),
                 },
             )
+        # The lapsed invitation goes to the next reserve the manager named for the role.
+        if engagement.places.filter(role=place.role, status=PlaceStatus.RESERVE).exists():
+            from programmes.matching.services import team_reserve_promote
+
+            team_reserve_promote(engagement=engagement, role=place.role, replacing=place)
     return queued
 
 

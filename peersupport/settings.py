@@ -156,6 +156,7 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+COUNCIL_DOCUMENT_MAX_BYTES = env.int("COUNCIL_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Email: file backend in development, SMTP (EMAIL_URL=smtp://…) in production.

@@ -106,6 +106,11 @@ def date_breaches(
     return breaches
 
 
+def _days(value: Decimal) -> str:
+    """44.0 → "44", 40.5 → "40.5" (PostgreSQL sums keep their decimal places)."""
+    return format(Decimal(value).normalize(), "f")
+
+
 def day_cap_breach(
     *, peer: Peer, start: date | None, days: Decimal, exclude_place_id=None
 ) -> Breach | None:
@@ -118,8 +123,9 @@ def day_cap_breach(
     if used + Decimal(days) > cap:
         return Breach(
             "day_cap",
-            f"{peer} would have {used + Decimal(days):g} days in {year}/{(year + 1) % 100:02d}, "
-            f"over the cap of {cap:g}. The Director of Improvement can approve an exception.",
+            f"{peer} would have {_days(used + Decimal(days))} days in "
+            f"{year}/{(year + 1) % 100:02d}, over the cap of {_days(cap)}. "
+            "The Director of Improvement can approve an exception.",
         )
     return None
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from councils.models import Council
 from peers.models import Peer
@@ -171,8 +172,10 @@ def engagement_activity_days_set(
         raise ValidationError(f"A {engagement.offer.code} cannot be delivered fully remotely.")
     _check_onsite_rule(engagement, engagement.status, days)
     engagement.activity_days.all().delete()
-    ActivityDay.objects.bulk_create(
-        [ActivityDay(engagement=engagement, date=d, mode=m) for d, m in days]
+    # bulk_create_with_history: the days' history rows are written too (plain bulk_create
+    # would skip django-simple-history).
+    bulk_create_with_history(
+        [ActivityDay(engagement=engagement, date=d, mode=m) for d, m in days], ActivityDay
     )
     engagement.start_date = days[0][0] if days else None
     engagement.end_date = days[-1][0] if days else None
@@ -320,6 +323,14 @@ def team_place_respond(
     place.save(
         update_fields=["status", "no_conflict_declared_at", "decline_reason", "responded_at"]
     )
+    reserves = TeamPlace.objects.filter(
+        engagement=place.engagement, role=place.role, status=PlaceStatus.RESERVE
+    )
+    if not accept and reserves.exists():
+        # A declined place goes to the next reserve for the role the manager named.
+        from programmes.matching.services import team_reserve_promote
+
+        team_reserve_promote(engagement=place.engagement, role=place.role, user=user)
     from programmes import tasks
 
     transaction.on_commit(lambda: tasks.team_place_answered.delay(place.pk))

@@ -546,10 +546,10 @@ def _team_with_reserves(*reserves_count):
 
 def test_a_declined_place_invites_the_next_reserve_and_tells_the_manager():
     engagement, place, reserves = _team_with_reserves()
+    # The decline itself promotes the next reserve (programmes.services.team_place_respond).
     services.team_place_respond(place=place, accept=False, reason="Away")
 
-    promoted = team_reserve_promote(engagement=engagement, role=TeamRole.LEAD_MEMBER)
-
+    promoted = TeamPlace.objects.get(engagement=engagement, peer=reserves[0])
     assert promoted.peer_id == reserves[0].pk
     assert promoted.status == PlaceStatus.INVITED
     notice = Notification.objects.get(kind="notice")
@@ -561,8 +561,7 @@ def test_a_reserve_who_now_breaks_a_rule_is_passed_over():
     reserves[0].conflicts.add(engagement.councils.first())
     services.team_place_respond(place=place, accept=False)
 
-    promoted = team_reserve_promote(engagement=engagement, role=TeamRole.LEAD_MEMBER)
-
+    promoted = TeamPlace.objects.get(engagement=engagement, status=PlaceStatus.INVITED)
     assert promoted.peer_id == reserves[1].pk
     assert "declared a conflict" in Notification.objects.get(kind="notice").body_text
 
