@@ -18,8 +18,10 @@ from surveys.services import invitation_is_open, survey_questions, survey_respon
 
 
 def _private(response):
-    # The token is a credential: never sent on in a Referer, never indexed.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is a credential: never sent to another site in a Referer, never indexed.
+    # Not "no-referrer": browsers then send "Origin: null" with the form and Django's
+    # CSRF check refuses the answers (403) - found by the browser journey.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -40,7 +40,7 @@ def test_the_link_shows_the_questions_without_signing_in(client):
     assert "Is there anything else you would like to tell us? (optional)" in page
     assert "<script>" not in page and "style=" not in page
     assert response["Cache-Control"].startswith("max-age=0")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert invitation.email not in page  # nothing personal on the page
 
 
