@@ -325,3 +325,91 @@ def _demo_team(*, rng, engagement, peers, demo_peer, manager, delivered):
                 wanted -= 1
             except ValidationError:
                 continue
+
+
+_SATISFACTION = (
+    ["very_satisfied"] * 11 + ["fairly_satisfied"] * 6 + ["neither", "fairly_dissatisfied"]
+)
+_GOALS = ["fully"] * 5 + ["largely"] * 6 + ["partly"] * 2 + ["not_at_all"]
+_RECOMMEND = ["very_likely"] * 8 + ["fairly_likely"] * 4 + ["not_very_likely"]
+_UNDERSTOOD = ["great_extent"] * 7 + ["some_extent"] * 4 + ["small_extent"]
+_COMMENTS = [
+    "The team quickly understood our challenges and gave us honest, practical feedback.",
+    "Having a leader and a chief executive who had faced the same issues made all the difference.",
+    "Useful challenge on our recovery plan; the follow-up session kept us on track.",
+    "The remote format worked well and saved our senior team a lot of time.",
+    "",
+]
+
+
+def demo_surveys_answer(*, seed: int = 2026) -> int:
+    """Answer most of the demo's survey invitations, as councils and peers would (idempotent).
+
+    Council surveys go to each council's chief executive's office; the demo council contact's
+    own invitations stay open so the survey can be tried in the browser.
+    """
+    from surveys.models import Invitation
+    from surveys.services import (
+        survey_invitation_get_or_create,
+        survey_questions,
+        survey_response_submit,
+        survey_templates_due,
+    )
+
+    delivered = Engagement.objects.filter(
+        reference__startswith=DEMO_MARKER, status__in=workflow.DELIVERED_STATES
+    ).prefetch_related("councils")
+    for engagement in delivered:
+        for template in survey_templates_due(engagement=engagement, status="delivered"):
+            if template.audience != "council":
+                continue
+            for council in engagement.councils.all():
+                survey_invitation_get_or_create(
+                    template=template,
+                    engagement=engagement,
+                    email=f"chief.executive@{slugify(council.name)}.gov.example",
+                    council=council,
+                )
+    answered = 0
+    invitations = (
+        Invitation.objects.filter(engagement__reference__startswith=DEMO_MARKER, response=None)
+        .exclude(email="council@example.org")
+        .select_related("template")
+        .order_by("pk")
+    )
+    for invitation in invitations:
+        # Decided per invitation, so a second run skips the same ones: idempotent.
+        rng = random.Random(seed * 100_003 + invitation.pk)
+        if rng.random() > 0.7:  # a realistic response rate
+            continue
+        answers = {}
+        for question in survey_questions(invitation.template):
+            codes = [c.code for c in question.choices.all()]
+            pools = {
+                "satisfaction": _SATISFACTION,
+                "goals_achieved": _GOALS,
+                "would_recommend": _RECOMMEND,
+                "understood_issues": _UNDERSTOOD,
+            }
+            if question.code in pools:
+                answers[question.code] = rng.choice(pools[question.code])
+            elif (
+                question.code == "quote_consent"
+                and codes
+                or question.question_type in ("single_choice",)
+                and codes
+            ):
+                answers[question.code] = rng.choice(codes)
+            elif question.question_type == "multiple_choice" and codes:
+                answers[question.code] = rng.sample(codes, 1)
+            elif question.question_type == "number":
+                low, high = question.min_value or 1, question.max_value or 5
+                answers[question.code] = rng.randint(low, high)
+            elif question.is_required or question.code == "comment":
+                answers[question.code] = rng.choice(_COMMENTS) or "No further comments."
+        try:
+            survey_response_submit(invitation=invitation, answers=answers)
+            answered += 1
+        except ValidationError as error:
+            logger.warning("Demo survey answer refused for %s: %s", invitation.pk, error)
+    return answered

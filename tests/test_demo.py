@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.demo import DEMO_USERS, demo_build
+from accounts.demo import DEMO_USERS, demo_build, demo_surveys_answer
 from accounts.models import User
 from councils.reference import councils_load_reference
 from programmes.models import Engagement, Offer
@@ -22,6 +22,21 @@ def test_demo_has_every_offer_in_every_state_and_a_sign_in_per_role(settings):
         assert set(ORDER) | {"cancelled", "postponed"} <= states, offer.code
     for email, *_ in DEMO_USERS:
         assert User.objects.get(email=email).check_password(settings.DEMO_PASSWORD)
+
+
+def test_the_demo_has_survey_answers_and_answering_twice_adds_none(
+    django_capture_on_commit_callbacks,
+):
+    from surveys.models import Response
+
+    councils_load_reference()
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_build()
+    answered = demo_surveys_answer()
+
+    assert answered > 10
+    assert set(Response.objects.values_list("audience", flat=True)) == {"council", "peer"}
+    assert demo_surveys_answer() == 0
 
 
 def test_a_second_run_changes_nothing():

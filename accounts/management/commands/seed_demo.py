@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.demo import DEMO_USERS, demo_build
+from accounts.demo import DEMO_USERS, demo_build, demo_surveys_answer
 
 
 class Command(BaseCommand):
@@ -11,6 +11,10 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("Demo users are never created under the production profile.")
         result = demo_build()
+        # After demo_build has committed: its status changes queued the survey invitations.
+        answered = demo_surveys_answer()
+        if answered:
+            self.stdout.write(f"Demo survey answers recorded: {answered}.")
         if result["created"]:
             self.stdout.write(
                 f"Demo programme created: {result['engagements']} engagements, "
