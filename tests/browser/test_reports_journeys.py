@@ -3,19 +3,12 @@
 import pytest
 
 from tests import factories
-from tests.browser.conftest import (  # noqa: F401 - fixtures
-    chromium_available,
-    javascript_free_page,
-    page,
-    playwright_browser,
-)
 from tests.browser.helpers import assert_accessible, assert_error_handling, screenshot, sign_in
 from tests.factories_reports import build_known_data_set
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not chromium_available(), reason="Chromium is not installed"),
 ]
 
 
@@ -30,7 +23,7 @@ def _fill_period(tab, prefix: str, day: str, month: str, year: str) -> None:
     tab.locator(f"#id_{prefix}_2").fill(year)
 
 
-def test_a_manager_builds_a_stocktake_and_the_board_reads_it(page):  # noqa: F811 - fixture
+def test_a_manager_builds_a_stocktake_and_the_board_reads_it(page):
     build_known_data_set()
     factories.ManagerFactory(email="pm@example.org")
     factories.BoardMemberFactory(email="board@example.org")
@@ -64,7 +57,7 @@ def test_a_manager_builds_a_stocktake_and_the_board_reads_it(page):  # noqa: F81
     assert_accessible(page)
 
 
-def test_the_stocktake_journey_works_without_javascript(javascript_free_page):  # noqa: F811
+def test_the_stocktake_journey_works_without_javascript(javascript_free_page):
     tab = javascript_free_page
     tab.set_default_timeout(15_000)
     build_known_data_set()
