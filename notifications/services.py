@@ -28,9 +28,13 @@ Deliver: claim, hand over, record (``notification_deliver``)
       server has the message; the row stays ``sending``. The sweep does not resend
       it; once older than NOTIFICATION_HANDOVER_TIMEOUT it is recorded as sent with
       the note "not confirmed". Delivered once.
-    - killed in the microseconds between the COMMIT of step 2 and writing the mark:
-      the message is lost and the row ends as "sent, not confirmed". This is the only
-      remaining gap, and it errs towards not sending: a key is sent at most once.
+    - killed while step 2's COMMIT is in flight or just after it, before the mark is
+      written (the COMMIT's round trip: 2–4 ms with synchronous commit, against about
+      200 ms for a whole message): the message is lost and the row ends as "sent, not
+      confirmed". This is the only remaining gap, and it errs towards not sending: a
+      key is sent at most once. (No order closes it: PostgreSQL and the SMTP server
+      share no atomic commit. Committing the mark *after* the end of data would turn
+      the same gap, and the wait for the server's reply, into duplicates instead.)
     Every attempt carries the same Message-ID, derived from the key, so a mail client
     can also recognise a copy. A manager who doubts an unconfirmed message resends it
     from the admin (a new row, key ``<key>:resend:<n>``).
@@ -54,7 +58,6 @@ import dataclasses
 import hashlib
 import logging
 import smtplib
-import socket
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -222,8 +225,9 @@ def _backend_is_gov_notify() -> bool:
 def is_temporary_failure(error: BaseException) -> bool:
     """Return True for a failure worth retrying: the server or network may recover.
 
-    Temporary: disconnections, refused or timed-out connections and 4xx replies.
-    Everything else (5xx replies, bad addresses, programming errors) is permanent.
+    Temporary: disconnections, network errors (refused, reset or timed-out connections,
+    DNS) and 4xx replies. Everything else (5xx replies, an SMTP feature the server lacks,
+    programming errors) is permanent.
     """
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
@@ -232,8 +236,8 @@ def is_temporary_failure(error: BaseException) -> bool:
         return True
     if isinstance(error, smtplib.SMTPResponseException):
         return 400 <= error.smtp_code < 500
-    if isinstance(error, socket.timeout | TimeoutError | ConnectionError | socket.gaierror):
-        return True
+    if isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException):
+        return True  # timeouts, refused or reset connections, DNS and network errors
     status_code = getattr(error, "status_code", None)  # GOV.UK Notify's HTTPError
     return status_code == 429 or (isinstance(status_code, int) and status_code >= 500)
 
@@ -280,7 +284,8 @@ def _close_quietly(connection) -> None:
 def notification_deliver(*, notification_id: int) -> DeliveryResult:
     """Send one due pending notification at most once: claim, hand over, record.
 
-    See the module docstring for the order and for what a killed worker leaves.
+    See the module docstring for the order and for what a killed worker leaves. Call it
+    outside any transaction (the task and the sweep do), so that step 2 really commits.
     Returns SKIPPED when another worker holds the row or it is not pending and due.
     """
     with transaction.atomic():

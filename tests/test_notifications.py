@@ -255,6 +255,8 @@ def test_an_unreachable_server_is_temporary_until_the_last_attempt(settings):
         (__import__("smtplib").SMTPAuthenticationError(535, b"bad"), False),
         (TimeoutError("timed out"), True),
         (ConnectionResetError(), True),
+        (OSError(101, "Network is unreachable"), True),
+        (__import__("smtplib").SMTPNotSupportedError("no AUTH"), False),
         (ValueError("a bug"), False),
     ],
 )
