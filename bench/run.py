@@ -15,12 +15,16 @@ else SQLite under var/. Knobs: BENCH_SCALES (default "1,10"), BENCH_REPEAT (30),
 BENCH_WARMUP (3), BENCH_SEED (1), BENCH_YEARS (3).
 """
 
+import http.client
 import json
 import os
 import platform
 import shutil
+import socket
 import statistics
+import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -37,6 +41,9 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 SEED = int(os.environ.get("BENCH_SEED", "1"))
 YEARS = int(os.environ.get("BENCH_YEARS", "3"))
+THROUGHPUT_SECONDS = float(os.environ.get("BENCH_THROUGHPUT_SECONDS", "10"))
+THROUGHPUT_CONCURRENCY = int(os.environ.get("BENCH_THROUGHPUT_CONCURRENCY", "4"))
+THROUGHPUT_MAX_REQUESTS = 3000
 TARGETS = {"page_p95_ms": 150, "stocktake_s": 2, "suggestions_ms": 200, "allocation_s": 10}
 
 
@@ -119,13 +126,14 @@ def measure_get(client, url: str, *, repeat: int = REPEAT, before=None) -> dict:
     queries = len(captured.captured_queries)  # now: the log is reset by the next request
     status = response.status_code
     size = len(response.content)
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
         if before:
             before()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         client.get(url)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
     return {
         "url": url,
         "status": status,
@@ -133,6 +141,8 @@ def measure_get(client, url: str, *, repeat: int = REPEAT, before=None) -> dict:
         "queries": queries,
         "median_ms": round(statistics.median(times), 2),
         "p95_ms": round(_percentile(times, 0.95), 2),
+        # This process's CPU time (not the database's): steadier when the machine is busy.
+        "cpu_median_ms": round(statistics.median(cpu), 2),
         "requests": repeat,
     }
 
@@ -222,7 +232,8 @@ def pages(s: dict) -> list[tuple[str, str, str]]:
     ]
 
 
-def run_scale(scale: float, today: date) -> dict:
+def run_scale(scale: float, today: date, *, last: bool = False) -> dict:
+    from django.conf import settings
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -268,6 +279,10 @@ def run_scale(scale: float, today: date) -> dict:
     log(f"scale {scale:g}: suggestions {result['suggestions']['median_ms']} ms")
     result["allocation"] = measure_allocation(today)
     log(f"scale {scale:g}: allocation {result['allocation']}")
+    if last and THROUGHPUT_SECONDS > 0:
+        session = clients["manager"].cookies[settings.SESSION_COOKIE_NAME].value
+        urls = ["/bench/floor/", "/manage/", "/manage/engagements/", "/api/v1/engagements/"]
+        result["throughput"] = measure_throughput(session, urls)
     result["subjects"] = {
         "engagement_detail": s["detail"].reference,
         "suggestions_for": s["suggest"].reference,
@@ -323,21 +338,19 @@ def measure_suggestions(engagement) -> dict:
 
 
 def measure_allocation(today: date) -> dict:
-    from programmes.matching.allocation import allocate, allocate_greedy, build_instance
-    from programmes.models import Engagement, EngagementStatus
+    from django.db.models import Count, Q
 
+    from programmes.matching.allocation import allocate, allocate_greedy, build_instance
+    from programmes.models import HOLDING_STATUSES, Engagement, EngagementStatus
+
+    # The 100 upcoming engagements with the fewest held places: the most places to fill.
     open_states = (EngagementStatus.SCOPING, EngagementStatus.SCHEDULED)
     engagements = list(
         Engagement.objects.filter(status__in=open_states, start_date__gt=today)
+        .annotate(held=Count("places", filter=Q(places__status__in=HOLDING_STATUSES)))
         .select_related("offer")
-        .order_by("start_date", "pk")[:100]
+        .order_by("held", "start_date", "pk")[:100]
     )
-    if len(engagements) < 100:
-        engagements += list(
-            Engagement.objects.filter(status=EngagementStatus.REQUESTED).order_by("pk")[
-                : 100 - len(engagements)
-            ]
-        )
     started = time.perf_counter()
     instance = build_instance(engagements)
     build_s = time.perf_counter() - started
@@ -365,6 +378,111 @@ def measure_allocation(today: date) -> dict:
             "filled": len(greedy.assignments),
             "problems": len(greedy.problems),
         },
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(port: int, url: str, cookie: str) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", url, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def measure_throughput(session: str, urls: list[str]) -> dict:
+    """Requests a second under gunicorn on loopback, bounded in time and requests.
+
+    The load generator runs in this process on the same machine, so it takes CPU from
+    the server: a floor for what the site can serve, not a capacity plan.
+    """
+    from django.conf import settings
+
+    port = _free_port()
+    workers = os.cpu_count() or 1
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session}"
+    command = [
+        sys.executable, "-m", "gunicorn", "peersupport.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--log-level", "error",
+    ]  # fmt: skip
+    server = subprocess.Popen(  # noqa: S603 - a fixed command line, no outside input
+        command, cwd=BASE_DIR, env=os.environ.copy(), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    report = {
+        "server": f"gunicorn, {workers} sync workers",
+        "concurrency": THROUGHPUT_CONCURRENCY,
+        "seconds_per_url": THROUGHPUT_SECONDS,
+        "max_requests_per_url": THROUGHPUT_MAX_REQUESTS,
+        "urls": [],
+    }
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if _get(port, "/bench/floor/", cookie) == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                report["error"] = "gunicorn did not start"
+                return report
+            time.sleep(0.5)
+        for url in urls:
+            report["urls"].append(_load(port, url, cookie))
+            log(f"throughput {url}: {report['urls'][-1]}")
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return report
+
+
+def _load(port: int, url: str, cookie: str) -> dict:
+    latencies, statuses = [], []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + THROUGHPUT_SECONDS
+
+    def worker():
+        while time.monotonic() < stop_at:
+            with lock:
+                if len(latencies) >= THROUGHPUT_MAX_REQUESTS:
+                    return
+            started = time.perf_counter()
+            try:
+                status = _get(port, url, cookie)
+            except OSError:
+                status = 0
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                statuses.append(status)
+
+    _get(port, url, cookie)  # warm the workers
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(THROUGHPUT_CONCURRENCY)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    ok = sum(1 for status in statuses if status == 200)
+    return {
+        "url": url,
+        "requests": len(statuses),
+        "errors": len(statuses) - ok,
+        "requests_per_second": round(len(statuses) / elapsed, 1),
+        "median_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "p95_ms": round(_percentile(latencies, 0.95), 1) if latencies else None,
     }
 
 
@@ -400,7 +518,7 @@ def machine(database: dict) -> dict:
     }
 
 
-def _load() -> list[float] | None:
+def _load_average() -> list[float] | None:
     """1, 5 and 15-minute load averages: other work on the machine skews the timings."""
     try:
         return [round(x, 2) for x in os.getloadavg()]
@@ -446,6 +564,14 @@ def compare(results: dict) -> list[str]:
         notes.append(f"Target missed: stocktake {last['stocktake']['median_s']} s.")
     if last["suggestions"]["median_ms"] > TARGETS["suggestions_ms"]:
         notes.append(f"Target missed: suggestions {last['suggestions']['median_ms']} ms.")
+    for scale in scales:
+        allocation = scale["allocation"]
+        if allocation["cp_sat"]["objective"] < allocation["greedy"]["objective"]:
+            notes.append(
+                f"CP-SAT BELOW THE GREEDY BASELINE at scale {scale['scale']:g}: objective "
+                f"{allocation['cp_sat']['objective']} against {allocation['greedy']['objective']} "
+                f"({allocation['cp_sat']['status']} after {allocation['cp_sat']['seconds']} s)."
+            )
     if last["allocation"]["cp_sat"]["total_s"] > TARGETS["allocation_s"]:
         notes.append(f"Target missed: allocation {last['allocation']['cp_sat']['total_s']} s.")
     return notes
@@ -463,12 +589,15 @@ def markdown(results: dict) -> str:
         f"Django {m['django']}, {m['database_version']} ({m['database_reason']}), "
         f"cache {m['cache']}; load average before and after: {m['load_average_before']} and "
         f"{m['load_average_after']} (other work on the machine skews the timings). "
-        f"Server time in-process (Django test Client), median and p95 of {REPEAT} requests "
-        f"after {WARMUP} warm-up requests; the floor is a trivial view through the same "
-        "middleware, measured in the same run. Ratios are to the floor's median.",
+        f"Server time in-process (Django test Client), median and p95 of "
+        f"{results['settings']['repeat']} requests after {results['settings']['warmup']} "
+        "warm-up requests; the floor is a trivial view through the same "
+        "middleware, measured in the same run. Ratios are to the floor's median. CPU ms is the "
+        "median CPU time of the benchmark process alone (Python and templates, not the "
+        "database), steadier than wall time when other work shares the machine.",
         "",
         "Synthetic data (`manage.py seed_synthetic`, seed "
-        f"{SEED}, {YEARS} financial years): "
+        f"{results['settings']['seed']}, {results['settings']['years']} financial years): "
         + "; ".join(
             f"scale {s['scale']:g}: {s['rows']['peers']:,} peers, "
             f"{s['rows']['engagements']:,} engagements, {s['rows']['team places']:,} places, "
@@ -486,8 +615,8 @@ def markdown(results: dict) -> str:
         lines += ["Query counts are equal at every scale; every target is met.", ""]
     header = "| page | queries " + " / ".join(labels) + " | "
     header += " | ".join(f"median / p95 ms at {label}" for label in labels)
-    header += f" | × floor at {labels[-1]} (median / p95) |"
-    lines += ["## Pages and API lists", "", header, "|" + " --- |" * (3 + len(labels))]
+    header += f" | × floor at {labels[-1]} (median / p95) | CPU ms at {labels[-1]} |"
+    lines += ["## Pages and API lists", "", header, "|" + " --- |" * (4 + len(labels))]
     rows = {}
     for scale in scales:
         for row in [dict(scale["floor"], name="Floor: trivial view")] + scale["pages"]:
@@ -502,7 +631,9 @@ def markdown(results: dict) -> str:
             "1" if name.startswith("Floor") else f"{last['ratio_median']:g} / {last['ratio_p95']:g}"
         )
         status = "" if all(r["status"] == 200 for r in per_scale) else " (not 200)"
-        lines.append(f"| {name}{status} | {counts} | {times} | {ratio} |")
+        lines.append(
+            f"| {name}{status} | {counts} | {times} | {ratio} | {last['cpu_median_ms']:.1f} |"
+        )
     lines += ["", "## Reports and matching", "", "| measure | " + " | ".join(
         f"scale {label}" for label in labels) + " | target at 10 |", "|" + " --- |" * (
         len(labels) + 2)]  # fmt: skip
@@ -543,7 +674,7 @@ def markdown(results: dict) -> str:
         [
             f"{s['allocation']['cp_sat']['objective']:.1f} / "
             f"{s['allocation']['greedy']['objective']:.1f}"
-            f" (+{_gain(s['allocation']):.1f}%)"
+            f" ({_gain(s['allocation']):+.1f}%)"
             for s in scales
         ],
         "CP-SAT at least the baseline",
@@ -557,6 +688,25 @@ def markdown(results: dict) -> str:
         ],
         "",
     )
+    throughput = scales[-1].get("throughput")
+    if throughput and throughput.get("urls"):
+        lines += [
+            "",
+            f"## Throughput under {throughput['server']} (scale {scales[-1]['scale']:g})",
+            "",
+            f"{throughput['concurrency']} concurrent clients on loopback for "
+            f"{throughput['seconds_per_url']:g} s per URL (at most "
+            f"{throughput['max_requests_per_url']} requests); the load generator shares the "
+            "machine's cores with the server, so these are floors, not capacity.",
+            "",
+            "| URL | requests | errors | requests/s | median / p95 ms |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for item in throughput["urls"]:
+            lines.append(
+                f"| {item['url']} | {item['requests']} | {item['errors']} | "
+                f"{item['requests_per_second']} | {item['median_ms']} / {item['p95_ms']} |"
+            )
     lines += [
         "",
         "Synthetic rows are written with `bulk_create`, so they have no django-simple-history "
@@ -578,12 +728,22 @@ def _gain(allocation: dict) -> float:
 # --- main --------------------------------------------------------------------------------------
 
 
+def report_only() -> int:
+    """Write results.md again from results.json (after changing the report's layout)."""
+    results = json.loads((BENCH_DIR / "results.json").read_text())
+    results["notes"] = compare(results)
+    (BENCH_DIR / "results.md").write_text(markdown(results))
+    return 0
+
+
 def main() -> int:
+    if "--report-only" in sys.argv:
+        return report_only()
     started = time.perf_counter()
-    load_before = _load()
+    load_before = _load_average()
     url, reason = choose_database()
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peersupport.settings")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"  # the site's, plus the floor view
     # Measure as served: no DEBUG (query logging, template debugging) and quiet logs.
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "benchmark-only-key-" + "x" * 40)
@@ -610,7 +770,7 @@ def main() -> int:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connections
-    from django.test.utils import override_settings, setup_test_environment
+    from django.test.utils import setup_test_environment
     from django.utils import timezone
 
     db = connections["default"]
@@ -626,30 +786,23 @@ def main() -> int:
     setup_test_environment()  # lets the test Client run with the real settings
     today = timezone.localdate()
     results = {"started_at": timezone.now().isoformat(timespec="seconds"), "scales": {}}
-    rates = {"token": "1000000/minute", "user": "1000000/minute", "anon": "1000000/minute"}
-    overrides = override_settings(
-        ROOT_URLCONF="bench.urls",
-        REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates},
-        ALLOWED_HOSTS=["testserver", "127.0.0.1", "localhost"],
-    )
-    with overrides:
-        for scale in SCALES:
-            # A fresh database for every scale: a copy of the migrated template.
-            db.close()
-            if postgres:
-                _pg_admin(
-                    url,
-                    f"DROP DATABASE IF EXISTS {BENCH_DB}",
-                    f"CREATE DATABASE {BENCH_DB} TEMPLATE {TEMPLATE_DB}",
-                )
-                db.settings_dict["NAME"] = BENCH_DB
-            else:
-                shutil.copyfile(template_path, sqlite_path)
-                db.settings_dict["NAME"] = str(sqlite_path)
-            from django.core.cache import cache
+    for scale in SCALES:
+        # A fresh database for every scale: a copy of the migrated template.
+        db.close()
+        if postgres:
+            _pg_admin(
+                url,
+                f"DROP DATABASE IF EXISTS {BENCH_DB}",
+                f"CREATE DATABASE {BENCH_DB} TEMPLATE {TEMPLATE_DB}",
+            )
+            db.settings_dict["NAME"] = BENCH_DB
+        else:
+            shutil.copyfile(template_path, sqlite_path)
+            db.settings_dict["NAME"] = str(sqlite_path)
+        from django.core.cache import cache
 
-            cache.clear()
-            results["scales"][f"{scale:g}"] = run_scale(scale, today)
+        cache.clear()
+        results["scales"][f"{scale:g}"] = run_scale(scale, today, last=scale == SCALES[-1])
     results["machine"] = machine(
         {
             "database": "postgresql" if postgres else "sqlite",
@@ -658,7 +811,7 @@ def main() -> int:
             "cache": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1],
             "migrate_s": round(migrate_s, 1),
             "load_average_before": load_before,
-            "load_average_after": _load(),
+            "load_average_after": _load_average(),
         }
     )
     results["settings"] = {

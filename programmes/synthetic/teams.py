@@ -45,7 +45,8 @@ class TeamsMixin:
             elif state == S.SCOPING:
                 plan = PlaceStatus.RESERVE if rng.random() < 0.3 else None
             elif state == S.SCHEDULED:
-                plan = "mixed"
+                # Some scheduled engagements are still waiting for a team to be found.
+                plan = "mixed" if rng.random() < 0.65 else None
             else:
                 plan = PlaceStatus.ACCEPTED
             if plan is None:
