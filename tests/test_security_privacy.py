@@ -132,3 +132,60 @@ def test_retention_defaults_to_two_years(settings):
 
     assert Answer.objects.filter(response=kept, text="Kept").exists()
     assert not Answer.objects.filter(response=gone, text="Gone").exists()
+
+
+# --- Equalities -----------------------------------------------------------------------------
+
+
+def test_board_equalities_tables_show_nothing_when_fewer_than_five_shared():
+    from peers.models import EqualitiesAnswers
+    from reports.dashboard import DIMENSIONS, _equalities_table
+    from tests.factories_peer_portal import EqualitiesAnswersFactory
+
+    for _ in range(4):
+        EqualitiesAnswersFactory()
+
+    table = _equalities_table(EqualitiesAnswers.objects.all())
+
+    assert table["shared"] is None
+    for field, _label, _choices in DIMENSIONS:
+        assert all(row["count"] is None for row in table[field]["rows"])
+
+
+def test_board_equalities_tables_hide_cells_below_five():
+    from peers.models import EqualitiesAnswers
+    from reports.dashboard import _equalities_table
+    from tests.factories_peer_portal import EqualitiesAnswersFactory
+
+    for _ in range(6):
+        EqualitiesAnswersFactory(sex="female")
+    for _ in range(2):
+        EqualitiesAnswersFactory(sex="male")
+
+    rows = {
+        r["value"]: r["count"]
+        for r in _equalities_table(EqualitiesAnswers.objects.all())["sex"]["rows"]
+    }
+
+    assert rows["female"] is None or rows["female"] >= 5  # secondary suppression may hide it
+    assert rows["male"] is None
+    assert all(count is None or count == 0 or count >= 5 for count in rows.values())
+
+
+def test_equalities_admin_opens_only_with_the_dedicated_permission(client):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories_peer_portal import EqualitiesAnswersFactory
+
+    answers = EqualitiesAnswersFactory()
+    manager = factories.ManagerFactory()
+    client.force_login(manager)
+    change = reverse("admin:peers_equalitiesanswers_change", args=[answers.pk])
+    listing = reverse("admin:peers_equalitiesanswers_changelist")
+    assert client.get(listing).status_code == 403
+    assert client.get(change).status_code == 403
+    assert b"equalities" not in client.get(reverse("admin:index")).content.lower()
+
+    manager.user_permissions.add(Permission.objects.get(codename="view_equalities"))
+    assert client.get(listing).status_code == 200
+    assert client.get(change).status_code == 200
