@@ -9,12 +9,7 @@ from django.utils import timezone
 
 from programmes.models import Engagement
 from tests import factories
-from tests.browser.conftest import (  # noqa: F401 - fixtures
-    chromium_available,
-    javascript_free_page,
-    page,
-    playwright_browser,
-)
+from tests.browser.conftest import chromium_available
 from tests.browser.helpers import assert_accessible, assert_error_handling, screenshot, sign_in
 from tests.factories_council_portal import PDF_BYTES
 from tests.factories_records import DeliveredEngagementFactory
@@ -42,9 +37,7 @@ def _continue(browser_page):
     browser_page.wait_for_load_state()
 
 
-def test_a_contact_requests_a_cpc_uploads_a_document_and_records_publication(  # noqa: F811
-    page, tmp_path
-):
+def test_a_contact_requests_a_cpc_uploads_a_document_and_records_publication(page, tmp_path):
     council = factories.DistrictFactory(name="Brightwater District Council")
     factories.CouncilContactFactory(email="policy@brightwater.example.org", council=council)
     delivered = DeliveredEngagementFactory(councils=[council])
@@ -127,7 +120,7 @@ def test_a_contact_requests_a_cpc_uploads_a_document_and_records_publication(  #
     screenshot(page, "council-engagements")
 
 
-def test_a_remote_request_works_without_javascript(javascript_free_page):  # noqa: F811
+def test_a_remote_request_works_without_javascript(javascript_free_page):
     browser_page = javascript_free_page
     factories.CouncilContactFactory(email="ceo@harbour.example.org")
     sign_in_without_axe(browser_page, "ceo@harbour.example.org")
