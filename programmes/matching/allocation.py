@@ -290,7 +290,9 @@ def _add_cap_and_overlap(model, instance: Instance, x: dict) -> None:
                     model.add(sum(days * var for days, var in terms) <= spare)
 
 
-def _solve(instance: Instance, *, time_limit: float, workers: int, hard_leads: bool):
+def _solve(
+    instance: Instance, *, time_limit: float, workers: int, hard_leads: bool, hint=frozenset()
+):
     model = cp_model.CpModel()
     x = {}
     objective = []
@@ -328,6 +330,9 @@ def _solve(instance: Instance, *, time_limit: float, workers: int, hard_leads: b
                 model.add(gained <= sum(variables))
                 objective.append((per_value, gained))
     model.maximize(sum(c * v for c, v in objective))
+    # Start from the greedy proposal, so a run cut short by the time limit is never worse.
+    for key, var in x.items():
+        model.add_hint(var, key in hint)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
@@ -357,14 +362,24 @@ def allocate(
     if progress:
         progress(50, f"Solving for {len(instance.slots)} roles")
     problems = list(instance.problems)
-    solver, status, x = _solve(instance, time_limit=time_limit, workers=workers, hard_leads=True)
+    greedy = allocate_greedy(instance=instance)
+    slot_index = {(slot.engagement_id, slot.role): s for s, slot in enumerate(instance.slots)}
+    peer_index = {instance.peer_id(i): i for slot in instance.slots for i in slot.candidates}
+    hint = frozenset(
+        (slot_index[(a.engagement_id, a.role)], peer_index[a.peer_id])
+        for a in greedy.assignments
+        if (a.engagement_id, a.role) in slot_index and a.peer_id in peer_index
+    )
+    solver, status, x = _solve(
+        instance, time_limit=time_limit, workers=workers, hard_leads=True, hint=hint
+    )
     if status == cp_model.INFEASIBLE:
         problems.append(
             "No proposal fills every lead place within the day caps and dates at once; "
             "the proposal below fills as many lead places as it can."
         )
         solver, status, x = _solve(
-            instance, time_limit=time_limit, workers=workers, hard_leads=False
+            instance, time_limit=time_limit, workers=workers, hard_leads=False, hint=hint
         )
     assignments = []
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -380,13 +395,17 @@ def allocate(
                         slot.scores[i],
                     )
                 )
+    objective = objective_of(instance, assignments)
+    if greedy.objective > objective and greedy.assignments:
+        # The solver stopped at its time limit below the greedy start: keep the better one.
+        assignments, objective = list(greedy.assignments), greedy.objective
     problems += _unfilled(instance, assignments)
     if progress:
         progress(90, "Proposal found")
     return AllocationResult(
         method="cp-sat",
         status=solver.status_name(status),
-        objective=objective_of(instance, assignments),
+        objective=objective,
         assignments=sorted(assignments, key=lambda a: (a.engagement_id, a.role, a.peer_id)),
         problems=problems,
         seconds=round(time.perf_counter() - started, 3),
