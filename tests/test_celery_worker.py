@@ -54,7 +54,7 @@ def celery_worker_process():
 
 @pytest.mark.worker
 def test_a_real_worker_runs_a_task_to_completion(celery_worker_process):
-    client = Celery(broker=REDIS_URL, backend=REDIS_URL)
+    client = Celery(broker=REDIS_URL, backend=REDIS_URL, set_as_current=False)
     started = time.monotonic()
     result = client.send_task("peersupport.ping")
     assert result.get(timeout=60) == "pong"

@@ -102,7 +102,7 @@ def test_a_killed_worker_still_delivers_every_email_exactly_once(monkeypatch):
     handler = _RecordingHandler()
     smtp = Controller(handler, hostname="127.0.0.1", port=_free_port())
     smtp.start()
-    client = Celery(broker=REDIS_URL, backend=REDIS_URL)
+    client = Celery(broker=REDIS_URL, backend=REDIS_URL, set_as_current=False)
     # This process queues through Redis like the web process does (not eagerly).
     monkeypatch.setattr(
         services,

@@ -68,7 +68,7 @@ def report_worker(tmp_path, settings):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    yield Celery(broker=REDIS_URL, backend=REDIS_URL)
+    yield Celery(broker=REDIS_URL, backend=REDIS_URL, set_as_current=False)
     process.terminate()
     try:
         process.wait(timeout=20)

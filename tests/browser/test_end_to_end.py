@@ -346,7 +346,7 @@ def celery_worker_process(settings):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    yield Celery(broker=WORKER_REDIS_URL, backend=WORKER_REDIS_URL)
+    yield Celery(broker=WORKER_REDIS_URL, backend=WORKER_REDIS_URL, set_as_current=False)
     process.terminate()
     try:
         process.wait(timeout=20)
