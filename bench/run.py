@@ -56,13 +56,13 @@ def log(message: str) -> None:
 
 def _postgres_reachable(url: str) -> bool:
     try:
-        import psycopg2
+        import psycopg
     except ImportError:
         return False
     parts = urlsplit(url)
     try:
-        psycopg2.connect(_maintenance_dsn(url), connect_timeout=3).close()
-    except psycopg2.Error:
+        psycopg.connect(_maintenance_dsn(url), connect_timeout=3).close()
+    except psycopg.Error:
         return False
     return bool(parts.hostname)
 
@@ -88,10 +88,9 @@ def choose_database() -> tuple[str, str]:
 
 
 def _pg_admin(url: str, *statements: str) -> None:
-    import psycopg2
+    import psycopg
 
-    connection = psycopg2.connect(_maintenance_dsn(url))
-    connection.autocommit = True
+    connection = psycopg.connect(_maintenance_dsn(url), autocommit=True)
     try:
         with connection.cursor() as cursor:
             for statement in statements:

@@ -30,9 +30,9 @@ class HandoverSMTPBackend(EmailBackend):
     def send_until_handover(self, email_message: EmailMessage):
         """Send the envelope and all message data except the end-of-data mark.
 
-        Return a function that sends the mark and raises unless the server accepts
-        the message with 250. Anything this method raises happened before the
-        handover: the server has not accepted the message.
+        Return a :class:`Handover` that sends the mark and checks the reply (call it
+        for both). Anything this method raises happened before the handover: the
+        server has not accepted the message.
         """
         self.open()
         connection = self.connection
@@ -61,11 +61,34 @@ class HandoverSMTPBackend(EmailBackend):
         if not quoted.endswith(_CRLF):
             quoted += _CRLF
         connection.send(quoted)
+        return Handover(connection)
 
-        def finish() -> None:
-            connection.send(b"." + _CRLF)
-            code, response = connection.getreply()
-            if code != 250:
-                raise smtplib.SMTPDataError(code, response)
 
-        return finish
+class Handover:
+    """The last step of one message: the end-of-data mark, then the server's reply.
+
+    The two halves are separate so the caller can put its database COMMIT right before
+    :meth:`end_mark_send` without waiting for the server's reply in between.
+    """
+
+    def __init__(self, connection: smtplib.SMTP):
+        self._connection = connection
+
+    def end_mark_send(self) -> None:
+        """Write the end-of-data mark: from here on the server will accept the message.
+
+        One write into the socket: even if this process dies right after, the kernel
+        still sends it (the socket's incoming buffer is empty after the 354 reply, so
+        the connection closes with FIN, not RST).
+        """
+        self._connection.send(b"." + _CRLF)
+
+    def confirm(self) -> None:
+        """Read the server's reply to the end-of-data mark; raise unless it is 250."""
+        code, response = self._connection.getreply()
+        if code != 250:
+            raise smtplib.SMTPDataError(code, response)
+
+    def __call__(self) -> None:
+        self.end_mark_send()
+        self.confirm()

@@ -15,32 +15,37 @@ Deliver: claim, hand over, record (``notification_deliver``)
        send the envelope and the whole message *except* the end-of-data mark
        (``<CRLF>.<CRLF>``). Failures here are before the handover: temporary ones put
        the row back to pending with a backoff, permanent ones mark it failed.
-    2. Mark the row ``sending`` (``handed_over_at``) and COMMIT. The lock is released;
-       no sweep or worker picks a ``sending`` row again.
-    3. Send the end-of-data mark; on 250 mark the row ``sent``. A 4xx/5xx reply to
-       the mark means the server refused the message, so it is treated as in step 1.
+    2. Mark the row ``sending`` (``handed_over_at``), write COMMIT to PostgreSQL and,
+       without waiting for its reply, write the end-of-data mark to the SMTP server
+       (``notifications.commit.commit_then``); then read the COMMIT's reply.
+    3. Read the server's reply to the mark; on 250 mark the row ``sent``. A 4xx/5xx
+       reply means the server refused the message, so it is treated as in step 1.
 
     What a killed worker leaves behind:
-    - killed in step 1: PostgreSQL rolls the transaction back, the row is pending
-      again, and the SMTP server discards the unfinished DATA (it never got the
-      end-of-data mark). The sweep sends it: delivered once.
-    - killed after step 3's mark was written but before ``sent`` was recorded: the
-      server has the message; the row stays ``sending``. The sweep does not resend
-      it; once older than NOTIFICATION_HANDOVER_TIMEOUT it is recorded as sent with
-      the note "not confirmed". Delivered once.
-    - killed while step 2's COMMIT is in flight or just after it, before the mark is
-      written (the COMMIT's round trip: 2–4 ms with synchronous commit, against about
-      200 ms for a whole message): the message is lost and the row ends as "sent, not
-      confirmed". This is the only remaining gap, and it errs towards not sending: a
-      key is sent at most once. (No order closes it: PostgreSQL and the SMTP server
-      share no atomic commit. Committing the mark *after* the end of data would turn
-      the same gap, and the wait for the server's reply, into duplicates instead.)
+    - killed before the COMMIT is written: PostgreSQL rolls the transaction back (the
+      row is pending again) and the SMTP server discards the unfinished DATA (it never
+      got the end-of-data mark, RFC 5321 4.1.1.4). The sweep sends it: once.
+    - killed after the mark was written: PostgreSQL has the whole COMMIT and commits,
+      the kernel still delivers the mark, the server accepts the message and the row
+      stays ``sending``. The sweep does not resend it; once older than
+      NOTIFICATION_HANDOVER_TIMEOUT it is recorded as sent with the note "not
+      confirmed": delivered once.
+    - killed between the two writes (two consecutive system calls, microseconds apart,
+      against about 100 ms for a whole message): the message would be lost and the row
+      end as "sent, not confirmed". No order removes this last gap completely,
+      PostgreSQL and an SMTP server share no atomic commit, so it errs towards not
+      sending: a key is never sent twice. Waiting for the COMMIT before writing the
+      mark, as a plain ``transaction.atomic`` would, made this gap the COMMIT's round
+      trip (2–4 ms) and lost 1 message in 480 in the crash test; writing the mark first
+      would turn the same gap into duplicates.
+    - PostgreSQL refuses the COMMIT after the mark went out (it crashed, say): the row
+      is recorded as ``sending`` in a new transaction so it is not sent again.
     Every attempt carries the same Message-ID, derived from the key, so a mail client
     can also recognise a copy. A manager who doubts an unconfirmed message resends it
     from the admin (a new row, key ``<key>:resend:<n>``).
 
-    Backends without a handover step (console, file, locmem, GOV.UK Notify) are
-    called in step 3 as a whole; an error from them that is not a clear refusal is
+    Backends without a handover step (console, file, locmem, GOV.UK Notify) send the
+    whole message in step 2's place; an error from them that is not a clear refusal is
     likewise left "not confirmed" rather than retried.
 
 Sweep (``notifications_sweep_run``, every minute from beat)
@@ -72,6 +77,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from notifications.commit import CommitFailed, commit_then
 from notifications.models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
@@ -282,68 +288,99 @@ def _close_quietly(connection) -> None:
 
 
 def notification_deliver(*, notification_id: int) -> DeliveryResult:
-    """Send one due pending notification at most once: claim, hand over, record.
+    """Send one due pending notification exactly once: claim, hand over, record.
 
     See the module docstring for the order and for what a killed worker leaves. Call it
     outside any transaction (the task and the sweep do), so that step 2 really commits.
     Returns SKIPPED when another worker holds the row or it is not pending and due.
     """
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(
-                pk=notification_id,
-                status=NotificationStatus.PENDING,
-                send_after__lte=timezone.now(),
+    handed_over = False
+    try:
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update(skip_locked=True)
+                .filter(
+                    pk=notification_id,
+                    status=NotificationStatus.PENDING,
+                    send_after__lte=timezone.now(),
+                )
+                .first()
             )
-            .first()
-        )
-        if notification is None:
-            return DeliveryResult(Outcome.SKIPPED)
-        claimed = Notification.objects.filter(
-            pk=notification.pk, status=NotificationStatus.PENDING
-        ).update(attempts=F("attempts") + 1, updated_at=timezone.now())
-        if not claimed:
-            return DeliveryResult(Outcome.SKIPPED)
-        attempts = notification.attempts + 1
-        message = _message_build(notification)
-        connection = get_connection()
-        try:
-            if getattr(connection, "supports_handover", False):
-                finish = connection.send_until_handover(message)
-            else:
-
-                def finish() -> None:
-                    connection.send_messages([message])
-
-        except Exception as error:  # noqa: BLE001 - classified: temporary or permanent
-            _close_quietly(connection)
-            return _attempt_failed(notification.pk, attempts, error)
-        Notification.objects.filter(pk=notification.pk).update(
+            if notification is None:
+                return DeliveryResult(Outcome.SKIPPED)
+            claimed = Notification.objects.filter(
+                pk=notification.pk, status=NotificationStatus.PENDING
+            ).update(attempts=F("attempts") + 1, updated_at=timezone.now())
+            if not claimed:
+                return DeliveryResult(Outcome.SKIPPED)
+            attempts = notification.attempts + 1
+            message = _message_build(notification)
+            connection = get_connection()
+            try:
+                if getattr(connection, "supports_handover", False):
+                    handover = connection.send_until_handover(message)
+                else:
+                    handover = _WholeMessageHandover(connection, message)
+            except Exception as error:  # noqa: BLE001 - classified: temporary or permanent
+                _close_quietly(connection)
+                return _attempt_failed(notification.pk, attempts, error)
+            Notification.objects.filter(pk=notification.pk).update(
+                status=NotificationStatus.SENDING,
+                handed_over_at=timezone.now(),
+                updated_at=timezone.now(),
+            )
+            # COMMIT "sending", then the end-of-data mark right behind it (notifications.commit).
+            handed_over = True
+            mark_sent = commit_then(handover.end_mark_send)
+        # Committed: the row said "sending" before the server could accept the message.
+        if not mark_sent:
+            handover.end_mark_send()
+        handover.confirm()
+    except CommitFailed as error:
+        # The mark went out behind a COMMIT that PostgreSQL refused: the row is pending
+        # again but the server is taking the message. Record that, or it would be resent.
+        _close_quietly(connection)
+        Notification.objects.filter(pk=notification_id).update(
             status=NotificationStatus.SENDING,
             handed_over_at=timezone.now(),
+            last_error=f"{NOT_CONFIRMED}{error}"[:2000],
             updated_at=timezone.now(),
         )
-    # Committed: the row says "sending" before the server can accept the message.
-    try:
-        finish()
+        logger.error("Notification %s: handover recorded after a failed COMMIT", notification_id)
+        return DeliveryResult(Outcome.NOT_CONFIRMED)
     except Exception as error:  # noqa: BLE001 - a refusal is retried, anything else is unknown
+        if not handed_over:
+            raise
         _close_quietly(connection)
         if _is_refusal(error):
             with transaction.atomic():
-                return _attempt_failed(notification.pk, attempts, error)
-        Notification.objects.filter(pk=notification.pk).update(
+                return _attempt_failed(notification_id, attempts, error)
+        Notification.objects.filter(pk=notification_id).update(
             last_error=f"{NOT_CONFIRMED}{type(error).__name__}: {error}"[:2000],
             updated_at=timezone.now(),
         )
-        logger.warning("Notification %s: delivery not confirmed (%s)", notification.pk, error)
+        logger.warning("Notification %s: delivery not confirmed (%s)", notification_id, error)
         return DeliveryResult(Outcome.NOT_CONFIRMED)
     _close_quietly(connection)
     now = timezone.now()
-    Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENDING).update(
+    Notification.objects.filter(pk=notification_id, status=NotificationStatus.SENDING).update(
         status=NotificationStatus.SENT, sent_at=now, last_error="", updated_at=now
     )
     return DeliveryResult(Outcome.SENT)
+
+
+class _WholeMessageHandover:
+    """For backends without a handover step (console, file, locmem, GOV.UK Notify)."""
+
+    def __init__(self, connection, message):
+        self._connection = connection
+        self._message = message
+
+    def end_mark_send(self) -> None:
+        self._connection.send_messages([self._message])
+
+    def confirm(self) -> None:
+        """Nothing to read: ``send_messages`` returned, so the backend accepted it."""
 
 
 def notifications_stale_handovers_settle(*, older_than: timedelta | None = None) -> int:
