@@ -20,9 +20,7 @@ class SignOutView(auth_views.LogoutView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
-    form_class = PasswordResetForm
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
+    form_class = PasswordResetForm  # emails through the ledger (notifications/password_reset.*)
     success_url = reverse_lazy("accounts:password_reset_done")
 
 

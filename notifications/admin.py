@@ -3,7 +3,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification
-from notifications.services import notification_resend
+from notifications.services import SECRET_REMOVED_NOTE, notification_resend
+
+SECRET_HIDDEN = _("Hidden: contains a single-use link")
 
 
 @admin.register(Notification)
@@ -12,6 +14,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
     Resending is deliberate: an action on chosen rows, needing the resend permission,
     that queues a new row (key ``<key>:resend:<n>``) instead of changing the original.
+    The body of an email holding a single-use link (``contains_secret``) is never shown.
     """
 
     list_display = [
@@ -49,11 +52,32 @@ class NotificationAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Content"), {"fields": ["body_text", "body_html", "ics"]}),
+        (
+            _("Content"),
+            {"fields": ["contains_secret", "body_text_shown", "body_html_shown", "ics"]},
+        ),
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+        return [field.name for field in self.model._meta.fields] + [
+            "body_text_shown",
+            "body_html_shown",
+        ]
+
+    @admin.display(description=_("Body text"))
+    def body_text_shown(self, obj):
+        return self._body_shown(obj, obj.body_text)
+
+    @admin.display(description=_("Body HTML"))
+    def body_html_shown(self, obj):
+        return self._body_shown(obj, obj.body_html)
+
+    @staticmethod
+    def _body_shown(obj, body):
+        # A secret row's link works until used: show only the note left after sending.
+        if obj.contains_secret and body != SECRET_REMOVED_NOTE:
+            return SECRET_HIDDEN
+        return body
 
     def has_add_permission(self, request):
         return False

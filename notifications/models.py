@@ -40,6 +40,13 @@ class Notification(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     ics = models.TextField(blank=True, help_text=_("Calendar attachment (.ics), if any."))
+    contains_secret = models.BooleanField(
+        default=False,
+        help_text=_(
+            "The email holds a single-use sign-in link: its body is hidden in the admin, "
+            "removed once sent or failed, and it cannot be resent."
+        ),
+    )
     about_content_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

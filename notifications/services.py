@@ -164,12 +164,15 @@ def notification_queue(
     send_after=None,
     ics: str | None = None,
     user=None,
+    contains_secret: bool = False,
 ) -> Notification:
     """Queue one email and return its ledger row; with an existing key, return that row.
 
     Delivery is queued after commit when the row is due now; later rows wait for the
     sweep. Nothing is queued for an existing key. The returned row's ``queued_now`` is
-    True only when this call created it (planners count those).
+    True only when this call created it (planners count those). ``contains_secret``
+    marks an email holding a single-use link: its body is removed once it is sent or
+    failed (``_secret_bodies_clear``), hidden in the admin before that, never resent.
     """
     key = _key_fit(key)
     existing = Notification.objects.filter(key=key).first()
@@ -188,6 +191,7 @@ def notification_queue(
                 body_text=text,
                 body_html=html,
                 ics=ics or "",
+                contains_secret=contains_secret,
                 send_after=send_after or timezone.now(),
                 **_about_fields(about),
             )
@@ -261,6 +265,21 @@ def backoff_seconds(attempts: int) -> int:
     return min(60 * 2 ** max(attempts - 1, 0), 30 * 60)
 
 
+SECRET_REMOVED_NOTE = "Removed after sending: this email contained a single-use sign-in link."
+
+
+def _secret_bodies_clear(notification_id: int) -> None:
+    """Replace a finished secret row's bodies with a note, so its link is not kept.
+
+    Called wherever a row becomes sent or failed; does nothing to other rows.
+    """
+    Notification.objects.filter(
+        pk=notification_id,
+        contains_secret=True,
+        status__in=[NotificationStatus.SENT, NotificationStatus.FAILED],
+    ).update(body_text=SECRET_REMOVED_NOTE, body_html=SECRET_REMOVED_NOTE)
+
+
 def _attempt_failed(notification_id: int, attempts: int, error: BaseException) -> DeliveryResult:
     description = f"{type(error).__name__}: {error}"[:2000]
     if is_temporary_failure(error) and attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
@@ -276,6 +295,7 @@ def _attempt_failed(notification_id: int, attempts: int, error: BaseException) -
     Notification.objects.filter(pk=notification_id).update(
         status=NotificationStatus.FAILED, last_error=description, updated_at=timezone.now()
     )
+    _secret_bodies_clear(notification_id)
     logger.error("Notification %s failed: %s", notification_id, description)
     return DeliveryResult(Outcome.FAILED)
 
@@ -366,6 +386,7 @@ def notification_deliver(*, notification_id: int) -> DeliveryResult:
     Notification.objects.filter(pk=notification_id, status=NotificationStatus.SENDING).update(
         status=NotificationStatus.SENT, sent_at=now, last_error="", updated_at=now
     )
+    _secret_bodies_clear(notification_id)
     return DeliveryResult(Outcome.SENT)
 
 
@@ -408,6 +429,7 @@ def notifications_stale_handovers_settle(*, older_than: timedelta | None = None)
             last_error=note,
             updated_at=timezone.now(),
         )
+        _secret_bodies_clear(notification.pk)
     return settled
 
 
@@ -442,9 +464,15 @@ def notification_resend(*, notification: Notification, user=None) -> Notificatio
 
     The copy's key is ``<original key>:resend:<n>``, so resending never reuses or
     bypasses the original key, and each resend is its own ledger entry with its own
-    attempts. Refused while the original is still pending or being sent.
+    attempts. Refused while the original is still pending or being sent, and for an
+    email that held a single-use link (its body is gone, and the link worked once).
     """
     notification = Notification.objects.select_for_update().get(pk=notification.pk)
+    if notification.contains_secret:
+        raise ValidationError(
+            "This email contained a single-use link, so it cannot be sent again. "
+            "Send a new password reset or account invitation instead."
+        )
     if notification.status in (NotificationStatus.PENDING, NotificationStatus.SENDING):
         raise ValidationError("This notification is still being sent. Wait for it to finish.")
     original = notification.resend_of or notification

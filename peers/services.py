@@ -93,6 +93,7 @@ def peer_account_invite(*, peer: Peer, user=None):
         user=account,
         about=peer,
         key=notification_key("peer_account_invite", peer, account.email, today),
+        contains_secret=True,  # the link signs in: body hidden, removed once sent
         context={
             "recipient_name": peer.name,
             "set_password_url": _site_url(path),

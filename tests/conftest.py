@@ -47,3 +47,60 @@ def _reference_data_after_flush(request):
     for module, function in _SEEDS:
         getattr(importlib.import_module(module), function)(apps, None)
     roles_sync()
+
+
+_DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def outbox_messages_outside_ledger(outbox) -> list:
+    """Return the messages in ``outbox`` whose Message-ID names no notification ledger row."""
+    from notifications.models import Notification
+
+    ledger_ids = {
+        Notification(key=key).message_id
+        for key in Notification.objects.values_list("key", flat=True)
+    }
+    outside = []
+    for message in outbox:
+        headers = {name.lower(): value for name, value in message.extra_headers.items()}
+        if headers.get("message-id") not in ledger_ids:
+            outside.append(message)
+    return outside
+
+
+@pytest.fixture(autouse=True)
+def _email_only_through_the_ledger(request):
+    """Fail a test that sent email bypassing the notification ledger (issue #9).
+
+    Every message in the outbox must carry the Message-ID of a ledger row. Checked only
+    for tests with database access; this fixture sets the database up first, so that its
+    check runs before the database is rolled back or flushed. Opt out with
+    ``@pytest.mark.email_outside_ledger``.
+    """
+    uses_database = request.node.get_closest_marker("django_db") is not None or bool(
+        _DATABASE_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_database or request.node.get_closest_marker("email_outside_ledger"):
+        yield
+        return
+    request.getfixturevalue("db")  # transactional when the test is (pytest-django decides)
+    yield
+    from django.core import mail
+    from django.db import DatabaseError
+
+    outbox = list(getattr(mail, "outbox", None) or [])
+    if not outbox:
+        return
+    try:
+        outside = outbox_messages_outside_ledger(outbox)
+    except DatabaseError as error:  # e.g. the test left its transaction broken
+        request.node.warn(
+            pytest.PytestWarning(f"Outbox not checked against the notification ledger: {error}")
+        )
+        return
+    if outside:
+        described = "; ".join(f"{m.subject!r} to {', '.join(m.to)}" for m in outside)
+        pytest.fail(
+            f"{len(outside)} email(s) bypassed the notification ledger "
+            f"(use notifications.services.notification_queue): {described}"
+        )
