@@ -27,6 +27,7 @@ from notifications.services import notification_key, notification_queue
 from peers.models import Peer, PeerKind, PeerStatus
 from programmes.dates import add_response_days
 from programmes.models import (
+    HOLDING_STATUSES,
     DayMode,
     Engagement,
     EngagementMilestone,
@@ -34,15 +35,18 @@ from programmes.models import (
     PlaceStatus,
     TeamPlace,
 )
-from programmes.selectors import financial_year_of, peer_day_cap, peer_days_used
+from programmes.selectors import (
+    financial_year_bounds,
+    financial_year_of,
+    peers_day_cap_map,
+    peers_days_used_map,
+)
 
 # The peer portal's pages (the peer portal issue owns the views); one place for the paths.
 PEER_PORTAL_PATH = "/peer/"
 PEER_PROFILE_CONFIRM_PATH = "/peer/profile/confirm/"
 
-UPCOMING_DAYS_BEFORE = (7, 1)
 MILESTONE_REMINDER_CODES = ("scoping_meeting", "follow_up", "progress_review")
-DAY_CAP_THRESHOLDS = (100, 80)  # highest first: only the highest reached is sent
 NOT_RUNNING = (
     EngagementStatus.REQUESTED,
     EngagementStatus.CANCELLED,
@@ -81,6 +85,7 @@ def _invited_places(today: date):
         .filter(invited_at__date__gte=window_start)
         .exclude(engagement__status__in=(EngagementStatus.CANCELLED, EngagementStatus.CLOSED))
         .select_related("peer__user", "engagement__manager")
+        .prefetch_related("engagement__activity_days", "engagement__councils")
         .order_by("id")
     )
 
@@ -90,18 +95,24 @@ def _response_due(place: TeamPlace, invited_on: date) -> date:
 
 
 def invitation_chasers_plan(*, today: date) -> int:
-    """Chase peers who have not answered INVITATION_CHASER_DAYS after the invitation."""
+    """Chase peers who have not answered INVITATION_CHASER_DAYS after the invitation.
+
+    The days are calendar days, or England and Wales working days when
+    INVITATION_WORKING_DAYS is set. The engagement's days go with it as a calendar file.
+    """
     queued = 0
     for place in _invited_places(today):
         invited_on = timezone.localdate(place.invited_at)
         if not is_due(add_response_days(invited_on, settings.INVITATION_CHASER_DAYS), today):
             continue
         user = place.peer.user
+        engagement = place.engagement
         queued += _queue(
             kind="invitation_chaser",
             recipient=user.email,
             user=user,
             about=place,
+            ics=engagement_ics(engagement=engagement, days=engagement.activity_days.all()),
             key=notification_key("invitation_chaser", place, user.email, invited_on),
             context={
                 "recipient_name": _name(user),
@@ -116,7 +127,12 @@ def invitation_chasers_plan(*, today: date) -> int:
 
 
 def invitations_overdue_plan(*, today: date) -> int:
-    """Tell the managers on the response-due day (INVITATION_RESPONSE_DAYS) with no answer."""
+    """On the response-due day with no answer, tell the managers and invite the next reserve.
+
+    The response-due day is INVITATION_RESPONSE_DAYS after the invitation (calendar or
+    working days, as INVITATION_WORKING_DAYS says). The reserve is promoted once, by the
+    run that first tells the managers, so a re-run or a catch-up day invites nobody else.
+    """
     queued = 0
     for place in _invited_places(today):
         invited_on = timezone.localdate(place.invited_at)
@@ -124,8 +140,10 @@ def invitations_overdue_plan(*, today: date) -> int:
         if not is_due(response_due, today):
             continue
         engagement = place.engagement
-        for manager in managers_for(engagement=engagement):
-            queued += _queue(
+        managers = managers_for(engagement=engagement)
+        told_now = 0
+        for manager in managers:
+            told_now += _queue(
                 kind="invitation_overdue",
                 recipient=manager.email,
                 user=manager,
@@ -140,6 +158,9 @@ def invitations_overdue_plan(*, today: date) -> int:
                     "engagement_url": _change_url(engagement),
                 },
             )
+        queued += told_now
+        if managers and not told_now:
+            continue  # an earlier run told the managers and dealt with the reserves
         # The lapsed invitation goes to the next reserve the manager named for the role.
         if engagement.places.filter(role=place.role, status=PlaceStatus.RESERVE).exists():
             from programmes.matching.services import team_reserve_promote
@@ -148,14 +169,23 @@ def invitations_overdue_plan(*, today: date) -> int:
     return queued
 
 
-def engagement_ics(*, engagement: Engagement, days) -> str:
-    """Return an iCalendar file with one all-day event per activity day."""
-    domain = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "localhost"
-    councils = ", ".join(council.name for council in engagement.councils.all())
+def _calendar() -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", f"-//{settings.SERVICE_NAME}//EN")
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
+    return calendar
+
+
+def _uid_domain() -> str:
+    return settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "localhost"
+
+
+def engagement_ics(*, engagement: Engagement, days) -> str:
+    """Return an iCalendar file with one all-day event per activity day."""
+    domain = _uid_domain()
+    councils = ", ".join(council.name for council in engagement.councils.all())
+    calendar = _calendar()
     stamp = timezone.now()
     for day in days:
         event = Event()
@@ -174,27 +204,51 @@ def engagement_ics(*, engagement: Engagement, days) -> str:
     return calendar.to_ical().decode()
 
 
+def milestone_ics(*, milestone: EngagementMilestone) -> str:
+    """Return an iCalendar file with the milestone's due date as an all-day event."""
+    engagement = milestone.engagement
+    calendar = _calendar()
+    event = Event()
+    event.add("uid", f"milestone-{milestone.pk}-{milestone.due_on:%Y%m%d}@{_uid_domain()}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", milestone.due_on)
+    event.add("dtend", milestone.due_on + timedelta(days=1))
+    event.add("summary", f"Due: {milestone.name} ({engagement.reference})")
+    event.add("description", f"{engagement.title}\n{_change_url(engagement)}")
+    calendar.add_component(event)
+    return calendar.to_ical().decode()
+
+
 def upcoming_engagements_plan(*, today: date) -> int:
-    """Tell the accepted team and the council contacts 7 days and 1 day before the first day."""
+    """Tell the accepted team and the council contacts before the first activity day.
+
+    Sent NOTIFICATION_UPCOMING_DAYS_BEFORE days (7 and 1) before it, with the agenda
+    (every activity day, onsite or remote, and what the engagement looks at), the joining
+    details when a day is remote, and the days as a calendar file. A missed run is caught
+    up as in ``is_due``, but never on or after the first day.
+    """
     User = get_user_model()
     queued = 0
-    for days_before in UPCOMING_DAYS_BEFORE:
-        first_day = today + timedelta(days=days_before)
+    catch_up = timedelta(days=settings.NOTIFICATION_CATCH_UP_DAYS - 1)
+    for days_before in settings.NOTIFICATION_UPCOMING_DAYS_BEFORE:
+        latest = today + timedelta(days=days_before)
         engagements = (
             Engagement.objects.exclude(status__in=NOT_RUNNING)
             .annotate(first_day=Min("activity_days__date"))
-            .filter(first_day=first_day)
+            .filter(first_day__range=(max(latest - catch_up, today + timedelta(days=1)), latest))
             .prefetch_related("activity_days", "councils")
+            .order_by("first_day", "id")
         )
         for engagement in engagements:
+            first_day = engagement.first_day
             days = list(engagement.activity_days.all())
             ics = engagement_ics(engagement=engagement, days=days)
             has_remote_days = any(day.mode == DayMode.REMOTE for day in days)
             team = [
                 place.peer.user
-                for place in engagement.places.filter(status=PlaceStatus.ACCEPTED).select_related(
-                    "peer__user"
-                )
+                for place in engagement.places.filter(status=PlaceStatus.ACCEPTED)
+                .select_related("peer__user")
+                .order_by("id")
             ]
             contacts = User.objects.filter(
                 is_active=True, council__in=engagement.councils.all()
@@ -213,7 +267,7 @@ def upcoming_engagements_plan(*, today: date) -> int:
                         "recipient_name": _name(user),
                         "engagement": engagement,
                         "first_day": first_day,
-                        "days_before": days_before,
+                        "days_before": (first_day - today).days,
                         "days": days,
                         "remote_joining_details": (
                             engagement.remote_joining_details if has_remote_days else ""
@@ -227,7 +281,10 @@ def milestone_reminders_plan(*, today: date) -> int:
     """Remind the manager MILESTONE_REMINDER_DAYS before a scoping meeting, follow-up or review.
 
     Covers the corporate peer challenge's milestones (and the finance and governance
-    challenges, which share them) that are not done yet.
+    challenges, which share them) that are not done yet. Their due dates come from the
+    offer's milestones (editable in the admin): for the CPC the follow-up session 90 days
+    (3 months) after the last activity day and the progress review by 12 months after it.
+    The due date goes with the reminder as a calendar file.
     """
     lead = timedelta(days=settings.MILESTONE_REMINDER_DAYS)
     earliest = today + lead - timedelta(days=settings.NOTIFICATION_CATCH_UP_DAYS - 1)
@@ -246,12 +303,14 @@ def milestone_reminders_plan(*, today: date) -> int:
         if not is_due(milestone.due_on - lead, today) or milestone.due_on < today:
             continue
         engagement = milestone.engagement
+        ics = milestone_ics(milestone=milestone)
         for manager in managers_for(engagement=engagement):
             queued += _queue(
                 kind="milestone_reminder",
                 recipient=manager.email,
                 user=manager,
                 about=milestone,
+                ics=ics,
                 key=notification_key(
                     "milestone_reminder", milestone, manager.email, milestone.due_on
                 ),
@@ -269,89 +328,135 @@ def _years_before(day: date, years: int) -> date:
     return months_before(day, 12 * years)
 
 
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
 def training_lapsed_plan(*, today: date) -> int:
     """Once a quarter, tell member peers without training in TRAINING_VALID_YEARS, and managers.
 
-    Peers with a manager's training waiver are left out.
+    Due on the first day of each calendar quarter (caught up as in ``is_due``). Each
+    active member peer with no training or member peer conference in the last
+    TRAINING_VALID_YEARS years and no training waiver gets a reminder; each manager gets
+    one digest listing them all, not one email per peer.
     """
-    cutoff = _years_before(today, settings.TRAINING_VALID_YEARS)
+    quarter_start = _quarter_start(today)
+    if not is_due(quarter_start, today):
+        return 0
+    # As at the quarter's first day, so a catch-up run lists the same peers.
+    cutoff = _years_before(quarter_start, settings.TRAINING_VALID_YEARS)
     quarter = quarter_of(today)
-    peers = (
+    peers = list(
         Peer.objects.filter(kind=PeerKind.MEMBER, status=PeerStatus.ACTIVE, training_waived=False)
         .exclude(training_records__attended_on__gte=cutoff)
         .annotate(last_attended=Max("training_records__attended_on"))
         .select_related("user")
         .order_by("id")
     )
-    managers = managers_for()
+    if not peers:
+        return 0
     queued = 0
     for peer in peers:
-        context = {
-            "peer_name": peer.name,
-            "last_attended": peer.last_attended,
-            "valid_years": settings.TRAINING_VALID_YEARS,
-            "peer_url": _change_url(peer),
-        }
         queued += _queue(
             kind="training_lapsed",
             recipient=peer.user.email,
             user=peer.user,
             about=peer,
             key=notification_key("training_lapsed", peer, peer.user.email, quarter),
-            context={**context, "recipient_name": peer.name},
+            context={
+                "recipient_name": peer.name,
+                "last_attended": peer.last_attended,
+                "valid_years": settings.TRAINING_VALID_YEARS,
+            },
         )
-        for manager in managers:
-            queued += _queue(
-                kind="training_lapsed_manager",
-                recipient=manager.email,
-                user=manager,
-                about=peer,
-                key=notification_key("training_lapsed", peer, manager.email, quarter),
-                context={**context, "recipient_name": _name(manager)},
-            )
+    lapsed = [
+        {"name": peer.name, "last_attended": peer.last_attended, "url": _change_url(peer)}
+        for peer in peers
+    ]
+    for manager in managers_for():
+        queued += _queue(
+            kind="training_lapsed_manager",
+            recipient=manager.email,
+            user=manager,
+            about=f"Training due, {quarter}",
+            key=notification_key("training_lapsed_digest", manager.email, quarter),
+            context={
+                "recipient_name": _name(manager),
+                "peers": lapsed,
+                "quarter": quarter,
+                "valid_years": settings.TRAINING_VALID_YEARS,
+            },
+        )
     return queued
 
 
-def day_cap_plan(*, today: date) -> int:
-    """Tell the managers when a member peer reaches 80% and 100% of the year's day cap.
+def _day_cap_key(peer: Peer, manager, financial_year: int, percent: int) -> str:
+    return notification_key("day_cap", peer, manager.email, financial_year, f"{percent}pc")
 
-    Keys name the financial year and the threshold; when a peer passes both at once,
-    only the 100% message is sent.
+
+def day_cap_plan(*, today: date) -> int:
+    """Tell the managers when a member peer reaches NOTIFICATION_DAY_CAP_PERCENTS of the cap.
+
+    The percentages (80 and 100) are of the peer's cap for the financial year (the
+    setting plus any approved exception), counting invited and accepted places. Keys name
+    the financial year and the percentage; when a peer passes both at once, only the
+    highest is sent. A fixed number of queries however many peers: days and caps come
+    in one query each, and keys already in the ledger are skipped without rendering.
     """
     financial_year = financial_year_of(today)
+    start, end = financial_year_bounds(financial_year)
     label = f"{financial_year}/{(financial_year + 1) % 100:02d}"
-    managers = managers_for()
-    peers = (
+    percents = sorted(settings.NOTIFICATION_DAY_CAP_PERCENTS, reverse=True)
+    peers = list(
         Peer.objects.filter(kind=PeerKind.MEMBER)
         .exclude(status=PeerStatus.LEFT)
-        .filter(places__status__in=(PlaceStatus.INVITED, PlaceStatus.ACCEPTED))
+        .filter(
+            places__status__in=HOLDING_STATUSES,
+            places__engagement__start_date__range=(start, end),
+        )
         .distinct()
         .select_related("user")
         .order_by("id")
     )
-    queued = 0
+    if not peers:
+        return 0
+    peer_ids = [peer.pk for peer in peers]
+    used_map = peers_days_used_map(peer_ids=peer_ids, financial_year=financial_year)
+    cap_map = peers_day_cap_map(peer_ids=peer_ids, financial_year=financial_year)
+    due = []
     for peer in peers:
-        used = peer_days_used(peer=peer, financial_year=financial_year)
-        cap = peer_day_cap(peer=peer, financial_year=financial_year)
-        reached = [t for t in DAY_CAP_THRESHOLDS if cap and used * 100 >= cap * Decimal(t)]
-        if not reached:
-            continue
-        threshold = reached[0]
+        used = used_map.get(peer.pk, Decimal("0"))
+        cap = cap_map[peer.pk]
+        reached = [p for p in percents if cap and used * 100 >= cap * Decimal(p)]
+        if reached:
+            due.append((peer, used, cap, reached[0]))
+    if not due:
+        return 0
+    managers = managers_for()
+    keys = [
+        _day_cap_key(peer, manager, financial_year, percent)
+        for peer, _, _, percent in due
+        for manager in managers
+    ]
+    already = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
+    queued = 0
+    for peer, used, cap, percent in due:
         for manager in managers:
+            key = _day_cap_key(peer, manager, financial_year, percent)
+            if key in already:
+                continue
             queued += _queue(
                 kind="day_cap_reached",
                 recipient=manager.email,
                 user=manager,
                 about=peer,
-                key=notification_key(
-                    "day_cap", peer, manager.email, financial_year, f"{threshold}pc"
-                ),
+                key=key,
                 context={
                     "recipient_name": _name(manager),
                     "peer_name": peer.name,
                     "days_used": used.normalize(),
                     "cap": cap.normalize(),
-                    "threshold": threshold,
+                    "threshold": percent,
                     "financial_year_label": label,
                     "peer_url": _change_url(peer),
                 },

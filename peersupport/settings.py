@@ -264,6 +264,16 @@ NOTIFICATION_HANDOVER_TIMEOUT = timedelta(minutes=15)
 NOTIFICATION_CATCH_UP_DAYS = 3  # a step missed by an outage is still queued this many days
 MILESTONE_REMINDER_DAYS = env.int("MILESTONE_REMINDER_DAYS", default=14)
 PROFILE_REMINDER_DAYS = env.int("PROFILE_REMINDER_DAYS", default=14)
+# Upcoming engagement reminders this many days before the first activity day.
+NOTIFICATION_UPCOMING_DAYS_BEFORE = env.list(
+    "NOTIFICATION_UPCOMING_DAYS_BEFORE", cast=int, default=[7, 1]
+)
+# Managers are told when a member peer's days reach these percentages of the day cap.
+NOTIFICATION_DAY_CAP_PERCENTS = env.list(
+    "NOTIFICATION_DAY_CAP_PERCENTS", cast=int, default=[80, 100]
+)
+# Survey reminders this many days after an unanswered invitation (read by surveys.planners).
+SURVEY_REMINDER_DAYS = env.list("SURVEY_REMINDER_DAYS", cast=int, default=[7, 14])
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # GOV.UK Notify instead of SMTP when the programme has a Notify account (no attachments).
 GOVUK_NOTIFY_API_KEY = env("GOVUK_NOTIFY_API_KEY", default="")
