@@ -19,6 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.roles import Role
 from councils.models import Council
+from peers.calendar import places_calendar
 from peers.models import (
     EqualitiesAnswers,
     Expertise,
@@ -295,7 +296,7 @@ def team_place_invitation_send(*, place_id: int) -> int:
 
     place = (
         TeamPlace.objects.select_related("peer__user", "engagement__offer")
-        .prefetch_related("engagement__councils")
+        .prefetch_related("engagement__councils", "engagement__activity_days")
         .filter(pk=place_id, status=PlaceStatus.INVITED)
         .first()
     )
@@ -321,6 +322,12 @@ def team_place_invitation_send(*, place_id: int) -> int:
             "response_due": place.response_due,
             "invitation_url": _site_url(reverse("peers:invitation_detail", args=[place.pk])),
         },
+        # The activity days, with the same event UIDs as the peer's calendar feed.
+        ics=(
+            places_calendar(places=[place], name=engagement.title).decode()
+            if engagement.activity_days.all()
+            else None
+        ),
     )
     return 1 if notification.queued_now else 0
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.ics import deadline_ics
 from notifications.services import notification_key, notification_queue
 from programmes import workflow
 from programmes.models import Engagement, PlaceStatus
@@ -146,6 +147,8 @@ def _invitation_email_queue(*, invitation: Invitation, step: str) -> int:
         invitation.closes_at = now + timedelta(days=invitation.template.open_days)
         invitation.save(update_fields=["sent_at", "closes_at"])
     kind = "survey_invitation" if step == "invitation" else "survey_reminder"
+    closes_on = timezone.localdate(invitation.closes_at)
+    url = survey_url(invitation)
     notification = notification_queue(
         kind=kind,
         recipient=invitation.email,
@@ -158,9 +161,16 @@ def _invitation_email_queue(*, invitation: Invitation, step: str) -> int:
             "council": invitation.council,
             "template": invitation.template,
             "is_peer": invitation.audience == Audience.PEER,
-            "survey_url": survey_url(invitation),
-            "closes_on": timezone.localdate(invitation.closes_at),
+            "survey_url": url,
+            "closes_on": closes_on,
         },
+        ics=deadline_ics(
+            uid=f"survey-invitation-{invitation.pk}-closes",
+            day=closes_on,
+            summary=f"Last day to answer: {invitation.template.name}",
+            description=f"Answer the survey at {url}",
+            url=url,
+        ),
     )
     return 1 if notification.queued_now else 0
 
