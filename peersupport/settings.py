@@ -70,6 +70,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "peersupport.urls"
+CSRF_FAILURE_VIEW = "peersupport.errors.csrf_failure"  # a GOV.UK page, not Django's
 WSGI_APPLICATION = "peersupport.wsgi.application"
 
 TEMPLATES = [

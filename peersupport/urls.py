@@ -20,3 +20,8 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "peersupport.errors.bad_request"
+handler403 = "peersupport.errors.permission_denied"
+handler404 = "peersupport.errors.page_not_found"
+handler500 = "peersupport.errors.server_error"

@@ -15,7 +15,9 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import ConditionalQuestion, ConditionalRadios, Field, Layout, Submit
 from django import forms
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.template import engines
+from django.test import RequestFactory
 from django.urls import reverse
 
 from tests import factories
@@ -309,3 +311,137 @@ def test_header_has_the_service_name_and_a_sign_out_form_not_gov_uk(client):
         r'<form method="post" action="' + re.escape(reverse("accounts:logout")) + '"', header
     )
     assert '<button type="submit" class="app-header__sign-out">Sign out</button>' in header
+
+
+# --- The error summary's place on the page ---------------------------------------------------
+# GOV.UK: the error summary is at the top of the main container, before the h1, and the title
+# starts with "Error: ". base.html does both for every form on the page with errors, whatever
+# its name and wherever the template puts {% crispy %}; the form then renders no summary.
+
+
+def _main(html):
+    return html[html.index('<main class="govuk-main-wrapper"') : html.index("</main>")]
+
+
+def _assert_summary_first(html):
+    """One error summary, the first thing in <main>, before the h1; title starts "Error: "."""
+    title = re.search(r"<title>(.*?)</title>", html, re.DOTALL).group(1).strip()
+    assert title.startswith("Error: "), title
+    assert not title.startswith("Error: Error: "), title
+    main = _main(html)
+    assert _parse(html).summary_count == 1
+    assert main.index('class="govuk-error-summary"') < main.index("<h1")
+    before_summary = main[: main.index('class="govuk-error-summary"')]
+    assert re.sub(r"<main[^>]*>", "", before_summary).strip().endswith("<div"), before_summary
+
+
+_PAGE_WITH_A_FORM_AFTER_ITS_H1 = (
+    '{% extends "base.html" %}{% load crispy_forms_tags %}'
+    "{% block title %}Your details{% endblock %}"
+    '{% block content %}<h1 class="govuk-heading-l">Your details</h1>'
+    '<p class="govuk-body">Some words.</p>{% crispy details_form %}{% endblock %}'
+)
+
+
+def _render_page(source, **context):
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    return engines["django"].from_string(source).render(context, request)
+
+
+def test_a_form_with_errors_puts_its_summary_before_the_h1_whatever_its_name():
+    html = _render_page(_PAGE_WITH_A_FORM_AFTER_ITS_H1, details_form=AllKindsForm(data={}))
+
+    _assert_summary_first(html)
+    links = {text for _, text in _parse(html).summary_links}
+    assert links == set(EXPECTED_TARGETS)  # the same links as the form's own summary
+
+
+def test_a_page_without_errors_has_no_summary_and_no_error_title():
+    for form in (AllKindsForm(), AllKindsForm(data=_valid_answers())):
+        html = _render_page(_PAGE_WITH_A_FORM_AFTER_ITS_H1, details_form=form)
+
+        assert "<title>Your details – " in html
+        assert _parse(html).summary_count == 0
+
+
+class VisitForm(DateForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout = Layout(Field("visit_date"), Submit("send", "Send"))
+
+
+def test_two_forms_with_errors_share_one_summary():
+    source = _PAGE_WITH_A_FORM_AFTER_ITS_H1.replace(
+        "{% crispy details_form %}", "{% crispy details_form %}{% crispy visit_form %}"
+    )
+
+    html = _render_page(
+        source,
+        details_form=AllKindsForm(data={}, prefix="one"),
+        visit_form=VisitForm(data={"two-visit_date_0": "1"}, prefix="two"),
+    )
+
+    _assert_summary_first(html)
+    page = _parse(html)
+    hrefs = [href for href, _ in page.summary_links]
+    assert "#id_one-name" in hrefs and "#id_two-visit_date_1" in hrefs
+    assert all(href[1:] in page.elements for href in hrefs)
+
+
+def test_a_form_hiding_its_errors_is_left_out():
+    form = AllKindsForm(data={})
+    form.helper.form_show_errors = False
+
+    html = _render_page(_PAGE_WITH_A_FORM_AFTER_ITS_H1, details_form=form)
+
+    assert "<title>Your details – " in html
+    assert _parse(html).summary_count == 0
+
+
+def _valid_answers():
+    return {
+        "name": "Sam",
+        "colour": "red",
+        "days": ["red"],
+        "visit_date_0": "1",
+        "visit_date_1": "2",
+        "visit_date_2": "2025",
+        "contact": "phone",
+    }
+
+
+@pytest.mark.django_db
+def test_sign_in_errors_are_summarised_before_the_h1(client):
+    response = client.post(reverse("accounts:login"), {"username": "", "password": ""})
+
+    html = response.content.decode()
+    _assert_summary_first(html)
+    assert "Enter your email address" in _main(html)[: _main(html).index("<h1")]
+
+
+@pytest.mark.django_db
+def test_a_form_below_the_page_content_is_summarised_before_the_h1(client):
+    """The engagement page's status form sits under the h1 and a heading of its own."""
+    from tests.factories_records import EngagementFactory
+
+    engagement = EngagementFactory()
+    client.force_login(factories.ManagerFactory())
+
+    response = client.post(reverse("programmes:engagement_status", args=[engagement.pk]), {})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    _assert_summary_first(html)
+    assert "Select a new status" in html
+
+
+@pytest.mark.django_db
+def test_a_form_whose_layout_holds_the_h1_is_summarised_before_it(client):
+    contact = factories.CouncilContactFactory()
+    client.force_login(contact)
+    client.get(reverse("councils:request_offer", args=["BRPS"]))
+
+    response = client.post(reverse("councils:request_step", args=["BRPS", "issue"]), {})
+
+    _assert_summary_first(response.content.decode())
