@@ -201,6 +201,9 @@ INVITATION_WORKING_DAYS = env.bool("INVITATION_WORKING_DAYS", default=False)
 PROFILE_STALE_MONTHS = env.int("PROFILE_STALE_MONTHS", default=12)
 TRAINING_VALID_YEARS = env.int("TRAINING_VALID_YEARS", default=3)
 CPC_ENTITLEMENT_YEARS = env.int("CPC_ENTITLEMENT_YEARS", default=3)
+# Seconds the allocation solver may take once the peers are loaded (CP-SAT stops there and
+# keeps its best proposal, never worse than the greedy one).
+MATCHING_SOLVER_SECONDS = env.float("MATCHING_SOLVER_SECONDS", default=5)
 # Survey free text is kept this long, then blanked by `manage.py purge_survey_comments`.
 SURVEY_FREE_TEXT_RETENTION_DAYS = env.int("SURVEY_FREE_TEXT_RETENTION_DAYS", default=730)
 

@@ -311,6 +311,21 @@ def test_onsite_work_prefers_peers_from_outside_the_councils_region():
     )
 
 
+def test_the_independence_reason_names_the_peers_own_region():
+    council = CouncilFactory(region=Region.LONDON)
+    engagement = dated_engagement(councils=[council], mode="onsite")
+    outside = MatchablePeerFactory(home_council=CouncilFactory(region=Region.NORTH_EAST))
+    inside = MatchablePeerFactory(home_council=CouncilFactory(region=Region.LONDON))
+
+    reasons = {
+        c.peer_id: next(p.reason for p in c.parts if p.code == "independence")
+        for c in _role(suggestions_for(engagement), TeamRole.LEAD_MEMBER).candidates
+    }
+
+    assert reasons[outside.pk] == "From North East, outside the council's region"
+    assert reasons[inside.pk] == "From London, the council's own region"
+
+
 def test_fairness_prefers_fewer_days_and_gives_new_peers_a_first_chance():
     engagement = dated_engagement()
     busy, light, new = MatchablePeerFactory(), MatchablePeerFactory(), MatchablePeerFactory()

@@ -3,8 +3,9 @@
 Entry points (also used by the benchmark):
 
 - ``suggestions_for(engagement, *, weights=None, limit=10)`` → ``Suggestions``
-- ``allocate(engagements, *, weights=None, time_limit=8.0, progress=None)`` → ``AllocationResult``
-  (CP-SAT; ``.objective``)
+- ``allocate(engagements, *, weights=None, time_limit=None, progress=None)`` → ``AllocationResult``
+  (CP-SAT; ``.objective``; the time limit defaults to settings.MATCHING_SOLVER_SECONDS and
+  bounds the whole solve, never below the greedy baseline)
 - ``allocate_greedy(engagements, *, weights=None)`` → ``AllocationResult`` (the baseline)
 """
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+from django.conf import settings
 from ortools.sat.python import cp_model
 
 from programmes.matching.candidates import LEAD_ROLES, MatchingData
@@ -109,11 +110,12 @@ class AllocationResult:
     stats: dict = field(default_factory=dict)
 
 
-def _top_per_group(values: np.ndarray, scores: np.ndarray, eligible: np.ndarray, k: int):
-    """Pool indexes of the best k eligible peers in each group."""
+def _top_per_group(codes: np.ndarray, scores: np.ndarray, eligible: np.ndarray, k: int):
+    """Pool indexes of the best k eligible peers in each group (groups as integer codes,
+    numbered in the order of the groups' names)."""
     chosen = []
-    for group in np.unique(values[eligible]):
-        indexes = np.flatnonzero(eligible & (values == group))
+    for group in np.unique(codes[eligible]):
+        indexes = np.flatnonzero(eligible & (codes == group))
         if len(indexes) > k:
             indexes = indexes[np.argpartition(-scores[indexes], k - 1)[:k]]
         chosen.extend(indexes.tolist())
@@ -157,7 +159,7 @@ def build_instance(
                 continue
             eligible, excluded = data.eligible(facts.engagement.pk, role)
             scores = RoleScores(data, facts.engagement.pk, role, weights).total
-            groups = pool.group if role in MEMBER_ROLES else pool.role_category
+            _, groups = pool.coded("group" if role in MEMBER_ROLES else "role_category")
             candidates = _top_per_group(groups, scores, eligible, k)
             slots.append(
                 Slot(
@@ -290,8 +292,13 @@ def _add_cap_and_overlap(model, instance: Instance, x: dict) -> None:
                     model.add(sum(days * var for days, var in terms) <= spare)
 
 
+# The least time a solver pass gets, even past the deadline: enough to read the greedy
+# start back, which the proposal never falls below anyway.
+MINIMUM_SOLVE_SECONDS = 0.5
+
+
 def _solve(
-    instance: Instance, *, time_limit: float, workers: int, hard_leads: bool, hint=frozenset()
+    instance: Instance, *, deadline: float, workers: int, hard_leads: bool, hint=frozenset()
 ):
     model = cp_model.CpModel()
     x = {}
@@ -334,7 +341,9 @@ def _solve(
     for key, var in x.items():
         model.add_hint(var, key in hint)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.max_time_in_seconds = max(
+        deadline - time.perf_counter(), MINIMUM_SOLVE_SECONDS
+    )
     solver.parameters.num_workers = workers
     status = solver.solve(model)
     return solver, status, x
@@ -346,11 +355,15 @@ def allocate(
     instance: Instance | None = None,
     weights: Weights | None = None,
     candidates_per_group: int | None = None,
-    time_limit: float = 8.0,
+    time_limit: float | None = None,
     workers: int = 8,
     progress: Progress | None = None,
 ) -> AllocationResult:
-    """The best proposal for the engagements under every rule (CP-SAT); never saved or sent."""
+    """The best proposal for the engagements under every rule (CP-SAT); never saved or sent.
+
+    time_limit (default settings.MATCHING_SOLVER_SECONDS) bounds the whole solve once the
+    instance is loaded: the greedy start, building the model and every solver pass.
+    """
     started = time.perf_counter()
     if instance is None:
         instance = build_instance(
@@ -359,6 +372,9 @@ def allocate(
             candidates_per_group=candidates_per_group,
             progress=progress,
         )
+    if time_limit is None:
+        time_limit = settings.MATCHING_SOLVER_SECONDS
+    deadline = time.perf_counter() + time_limit
     if progress:
         progress(50, f"Solving for {len(instance.slots)} roles")
     problems = list(instance.problems)
@@ -371,7 +387,7 @@ def allocate(
         if (a.engagement_id, a.role) in slot_index and a.peer_id in peer_index
     )
     solver, status, x = _solve(
-        instance, time_limit=time_limit, workers=workers, hard_leads=True, hint=hint
+        instance, deadline=deadline, workers=workers, hard_leads=True, hint=hint
     )
     if status == cp_model.INFEASIBLE:
         problems.append(
@@ -379,7 +395,7 @@ def allocate(
             "the proposal below fills as many lead places as it can."
         )
         solver, status, x = _solve(
-            instance, time_limit=time_limit, workers=workers, hard_leads=False, hint=hint
+            instance, deadline=deadline, workers=workers, hard_leads=False, hint=hint
         )
     assignments = []
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

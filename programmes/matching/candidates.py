@@ -20,7 +20,10 @@ from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Count, FloatField, Max, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from councils.models import Council, CouncilType
@@ -40,7 +43,7 @@ from programmes.models import (
     TeamRole,
 )
 from programmes.rules import Breach
-from programmes.selectors import financial_year_of, peers_day_cap_map, peers_days_used_map
+from programmes.selectors import financial_year_bounds, financial_year_of
 
 # The order reasons are counted in: each excluded peer counts once, under its first reason.
 EXCLUSION_ORDER = (
@@ -153,6 +156,22 @@ def default_days(engagement: Engagement, activity_days: int | None = None) -> De
 # Bulk data
 
 
+def _plain_rows(queryset) -> list[tuple]:
+    """The rows of a values_list query as the database driver returns them.
+
+    For the pool-wide aggregates only: skipping the ORM's per-value converters (ints and
+    floats already) saves a few milliseconds on ten thousand rows. Still one query, made
+    through the connection's cursor, so it is counted and logged like any other.
+    """
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter on an empty list: nothing to ask, as the ORM does
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 @dataclass
 class EngagementFacts:
     """What the filters and the score need to know about one engagement."""
@@ -200,21 +219,59 @@ class EngagementFacts:
 class PeerPool:
     """The peer pool as numpy arrays (index i is the i-th peer by id) and per-peer facts."""
 
-    def __init__(self, rows: list[tuple]):
+    def __init__(self, rows: list[tuple], councils: dict[int, tuple]):
+        """rows: (id, kind, status, home council, group, role category, work mode, waived)
+        in id order; councils: council id -> (county, type, region)."""
         n = len(rows)
         self.size = n
-        self.ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
-        self.index = {peer_id: i for i, peer_id in enumerate(self.ids.tolist())}
-        self.kind = np.array([r[1] for r in rows], dtype=object)
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 8
+        self.ids = np.array(columns[0], dtype=np.int64)
+        self.index = {peer_id: i for i, peer_id in enumerate(columns[0])}
+        self.kind = np.array(columns[1], dtype=object)
         self.is_member = self.kind == PeerKind.MEMBER
-        self.active = np.array([r[2] == PeerStatus.ACTIVE for r in rows], dtype=bool)
-        self.home_council = np.fromiter((r[3] for r in rows), dtype=np.int64, count=n)
-        self.home_region = np.array([r[4] for r in rows], dtype=object)
-        self.home_type = np.array([r[5] for r in rows], dtype=object)
-        self.group = np.array([r[6] for r in rows], dtype=object)
-        self.role_category = np.array([r[7] for r in rows], dtype=object)
-        self.remote_only = np.array([r[8] == WorkMode.REMOTE for r in rows], dtype=bool)
-        self.training_waived = np.array([r[9] for r in rows], dtype=bool)
+        self.active = np.array(columns[2], dtype=object) == PeerStatus.ACTIVE
+        self.home_council = np.array(columns[3], dtype=np.int64)
+        # Region and type by council, then spread over the pool (no join, no repeated text).
+        council_ids = sorted(councils)
+        position = np.searchsorted(np.array(council_ids, dtype=np.int64), self.home_council)
+        types = np.array([councils[pk][1] for pk in council_ids] or [""], dtype=object)
+        regions = np.array([councils[pk][2] for pk in council_ids] or [""], dtype=object)
+        self.home_type = types[position] if n else np.array([], dtype=object)
+        self.home_region = regions[position] if n else np.array([], dtype=object)
+        self.group = np.array(columns[4], dtype=object)
+        self.role_category = np.array(columns[5], dtype=object)
+        self.remote_only = np.array(columns[6], dtype=object) == WorkMode.REMOTE
+        self.training_waived = np.array(columns[7], dtype=bool)
+        self._codes: dict[str, tuple[list, np.ndarray]] = {}
+
+    def coded(self, column: str) -> tuple[list, np.ndarray]:
+        """(sorted distinct values, each peer's position in them) of a text column.
+
+        Comparing small integers instead of Python strings makes the per-role masks and
+        the per-group choice of candidates cheap when a hundred engagements are scored.
+        """
+        if column not in self._codes:
+            values = getattr(self, column).tolist()
+            labels = sorted(set(values))
+            position = {label: code for code, label in enumerate(labels)}
+            codes = np.fromiter((position[v] for v in values), dtype=np.int64, count=len(values))
+            self._codes[column] = (labels, codes)
+        return self._codes[column]
+
+    def is_in(self, column: str, values) -> np.ndarray:
+        """Which peers have one of the values in a text column (like np.isin, faster)."""
+        labels, codes = self.coded(column)
+        table = np.array([any(label == v for v in values) for label in labels], dtype=bool)
+        return table[codes] if len(labels) else np.zeros(self.size, dtype=bool)
+
+    def indexes_of(self, peer_ids) -> np.ndarray:
+        """Pool indexes of many peer ids at once (-1 for an id not in the pool)."""
+        peer_ids = np.asarray(peer_ids, dtype=np.int64)
+        if not self.size:
+            return np.full(len(peer_ids), -1, dtype=np.int64)
+        # The pool is ordered by id, so a binary search finds each one.
+        found = np.minimum(np.searchsorted(self.ids, peer_ids), self.size - 1)
+        return np.where(self.ids[found] == peer_ids, found, -1)
 
     def mask_of(self, peer_ids) -> np.ndarray:
         mask = np.zeros(self.size, dtype=bool)
@@ -252,7 +309,8 @@ class MatchingData:
         )
         self.engagements = engagements
         councils = {c.pk: c for e in engagements for c in e.councils.all()}
-        areas = self._two_tier_areas(councils.values())
+        self._load_councils()
+        areas = self._two_tier_areas(councils)
         composition: dict[int, list] = {}
         for line in OfferTeamRole.objects.filter(
             offer_id__in={e.offer_id for e in engagements}
@@ -296,20 +354,29 @@ class MatchingData:
         self._load_training()
         self._load_conflicts()
 
-    @staticmethod
-    def _two_tier_areas(councils) -> dict[int, set[int]]:
-        """Council.two_tier_area_ids for many councils with one query."""
+    def _load_councils(self) -> None:
+        """Every council's county, type and region (one query, a few hundred rows)."""
+        self.council_rows = {
+            pk: (county_id, council_type, region)
+            for pk, county_id, council_type, region in Council.objects.order_by().values_list(
+                "pk", "county_id", "council_type", "region"
+            )
+        }
+
+    def _two_tier_areas(self, council_ids) -> dict[int, set[int]]:
+        """Council.two_tier_area_ids for many councils, from the councils already loaded."""
         county_of = {}
-        for council in councils:
-            if council.council_type == CouncilType.DISTRICT and council.county_id:
-                county_of[council.pk] = council.county_id
-            elif council.council_type == CouncilType.COUNTY:
-                county_of[council.pk] = council.pk
+        for pk in council_ids:
+            county_id, council_type, _ = self.council_rows[pk]
+            if council_type == CouncilType.DISTRICT and county_id:
+                county_of[pk] = county_id
+            elif council_type == CouncilType.COUNTY:
+                county_of[pk] = pk
+        counties = set(county_of.values())
         districts: dict[int, set[int]] = {}
-        for pk, county_id in Council.objects.filter(
-            county_id__in=set(county_of.values())
-        ).values_list("pk", "county_id"):
-            districts.setdefault(county_id, set()).add(pk)
+        for pk, (county_id, _, _) in self.council_rows.items():
+            if county_id in counties:
+                districts.setdefault(county_id, set()).add(pk)
         return {
             pk: districts.get(county_id, set()) | {county_id, pk}
             for pk, county_id in county_of.items()
@@ -322,15 +389,13 @@ class MatchingData:
                 "kind",
                 "status",
                 "home_council_id",
-                "home_council__region",
-                "home_council__council_type",
                 "political_group",
                 "role_category",
                 "work_mode",
                 "training_waived",
             )
         )
-        self.pool = PeerPool(rows)
+        self.pool = PeerPool(rows, self.council_rows)
 
     def _window(self) -> tuple[date, date] | None:
         dated = [f for f in self.facts.values() if f.start]
@@ -353,6 +418,7 @@ class MatchingData:
                 | Q(engagement__end_date__isnull=True, engagement__start_date__gte=start)
             )
             .exclude(engagement__status=EngagementStatus.CANCELLED)
+            .order_by()
             .values_list(
                 "peer_id", "engagement_id", "engagement__start_date", "engagement__end_date"
             )
@@ -366,8 +432,10 @@ class MatchingData:
             ],
             dtype=np.int64,
         ).reshape(-1, 4)
-        rows = Unavailability.objects.filter(starts_on__lte=end, ends_on__gte=start).values_list(
-            "peer_id", "starts_on", "ends_on"
+        rows = (
+            Unavailability.objects.filter(starts_on__lte=end, ends_on__gte=start)
+            .order_by()
+            .values_list("peer_id", "starts_on", "ends_on")
         )
         self.unavailability = np.array(
             [(self.pool.index.get(p, -1), s.toordinal(), e.toordinal()) for p, s, e in rows],
@@ -375,71 +443,101 @@ class MatchingData:
         ).reshape(-1, 3)
 
     def _load_days(self) -> None:
-        """Days used and caps for every financial year involved (two queries a year)."""
-        years = {f.financial_year for f in self.facts.values()}
-        all_ids = self.pool.ids.tolist()
-        # A subquery, not a list of 10,000 ids: preparing and sending the list costs more
-        # than the sum itself.
-        every_peer = Peer.objects.values_list("pk", flat=True)
-        self.used: dict[int, np.ndarray] = {}
-        self.cap: dict[int, np.ndarray] = {}
-        for year in years:
-            used = peers_days_used_map(peer_ids=every_peer, financial_year=year)
-            # Only peers with an approved exception differ from the setting.
-            excepted = list(
-                DayCapException.objects.filter(financial_year=year).values_list(
-                    "peer_id", flat=True
-                )
-            )
-            caps = peers_day_cap_map(peer_ids=excepted, financial_year=year)
-            base = float(settings.PEER_DAY_CAP)
-            self.used[year] = np.array([float(used.get(p, 0)) for p in all_ids], dtype=np.float64)
-            self.cap[year] = np.array([float(caps.get(p, base)) for p in all_ids], dtype=np.float64)
-        # Fairness and experience: how often and where each peer has served.
+        """Days used and caps per financial year involved, and how often each peer served.
+
+        Three queries whatever the number of years: one pass over the held places sums the
+        days of each year (the rule of selectors.peers_days_used_map) and counts the places;
+        the cap is the setting plus any approved exception (selectors.peers_day_cap_map);
+        and the council types each peer served.
+        """
+        years = sorted({f.financial_year for f in self.facts.values()})
         since = timezone.localdate() - timedelta(days=365 * RECENT_YEARS)
-        self.places_total = np.zeros(self.pool.size, dtype=np.int64)
-        self.places_recent = np.zeros(self.pool.size, dtype=np.int64)
-        for peer_id, total, recent in (
+        aggregates = {
+            "total": Count("id"),
+            "recent": Count("id", filter=Q(engagement__start_date__gte=since)),
+        }
+        for year in years:
+            # As a float: decimals would each go through a converter on 10,000 rows.
+            aggregates[f"used_{year}"] = Cast(
+                Sum("days", filter=Q(engagement__start_date__range=financial_year_bounds(year))),
+                FloatField(),
+            )
+        size = self.pool.size
+        self.places_total = np.zeros(size, dtype=np.int64)
+        self.places_recent = np.zeros(size, dtype=np.int64)
+        self.used: dict[int, np.ndarray] = {year: np.zeros(size) for year in years}
+        rows = _plain_rows(
             TeamPlace.objects.filter(status__in=HOLDING_STATUSES)
             .exclude(engagement__status=EngagementStatus.CANCELLED)
+            .order_by()
             .values("peer_id")
-            .annotate(
-                total=Count("id"),
-                recent=Count("id", filter=Q(engagement__start_date__gte=since)),
-            )
-            .values_list("peer_id", "total", "recent")
+            .annotate(**aggregates)
+            .values_list("peer_id", *aggregates)
+        )
+        if rows:
+            # None (no days that year) becomes NaN, then 0.
+            table = np.nan_to_num(np.array(rows, dtype=np.float64))
+            indexes = self.pool.indexes_of(table[:, 0].astype(np.int64))
+            known = indexes >= 0
+            indexes, table = indexes[known], table[known]
+            self.places_total[indexes] = table[:, 1]
+            self.places_recent[indexes] = table[:, 2]
+            for column, year in enumerate(years, start=3):
+                self.used[year][indexes] = table[:, column]
+        base = float(settings.PEER_DAY_CAP)
+        self.cap: dict[int, np.ndarray] = {year: np.full(size, base) for year in years}
+        for peer_id, year, extra in (
+            DayCapException.objects.filter(financial_year__in=years)
+            .order_by()
+            .values_list("peer_id", "financial_year", "extra_days")
         ):
             i = self.pool.index.get(peer_id)
             if i is not None:
-                self.places_total[i] = total
-                self.places_recent[i] = recent
+                self.cap[year][i] = base + float(extra)
         # Council types each peer knows: their own council's, and those of councils they
-        # served on an accepted place.
+        # served on an accepted place. Only the types that can count for these engagements
+        # (their own and those of the same tier) are read from the places.
         self.knows_type: dict[str, np.ndarray] = {}
         for council_type in set(self.pool.home_type.tolist()):
             self.knows_type[council_type] = self.pool.home_type == council_type
-        for peer_id, council_type in (
-            TeamPlace.objects.filter(status=PlaceStatus.ACCEPTED)
+        relevant = set()
+        for facts in self.facts.values():
+            for council_type in facts.council_types:
+                upper = council_type in UPPER_TIER_TYPES
+                relevant |= UPPER_TIER_TYPES if upper else {council_type}
+        rows = _plain_rows(
+            TeamPlace.objects.filter(
+                status=PlaceStatus.ACCEPTED, engagement__councils__council_type__in=relevant
+            )
             .exclude(engagement__status=EngagementStatus.CANCELLED)
+            .order_by()  # the default ordering would join the DISTINCT and defeat it
             .values_list("peer_id", "engagement__councils__council_type")
             .distinct()
-        ):
-            i = self.pool.index.get(peer_id)
-            if council_type and i is not None:
+        )
+        if rows:
+            peer_ids, types = zip(*rows, strict=True)
+            indexes = self.pool.indexes_of(peer_ids)
+            types = np.array(types, dtype=object)
+            for council_type in set(types.tolist()):
                 if council_type not in self.knows_type:
-                    self.knows_type[council_type] = np.zeros(self.pool.size, dtype=bool)
-                self.knows_type[council_type][i] = True
+                    self.knows_type[council_type] = np.zeros(size, dtype=bool)
+                chosen = indexes[(types == council_type) & (indexes >= 0)]
+                self.knows_type[council_type][chosen] = True
 
     def _load_training(self) -> None:
         self.last_training = np.zeros(self.pool.size, dtype=np.int64)  # 0: never
-        for peer_id, last in (
-            TrainingRecord.objects.values("peer_id")
+        rows = list(
+            TrainingRecord.objects.order_by()
+            .values("peer_id")
             .annotate(last=Max("attended_on"))
             .values_list("peer_id", "last")
-        ):
-            i = self.pool.index.get(peer_id)
-            if i is not None:
-                self.last_training[i] = last.toordinal()
+        )
+        if rows:
+            peer_ids, lasts = zip(*rows, strict=True)
+            indexes = self.pool.indexes_of(peer_ids)
+            ordinals = np.fromiter((d.toordinal() for d in lasts), dtype=np.int64, count=len(lasts))
+            known = indexes >= 0
+            self.last_training[indexes[known]] = ordinals[known]
 
     def _load_conflicts(self) -> None:
         council_ids = set().union(*(f.council_ids for f in self.facts.values()))

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+from django.template.defaultfilters import floatformat
+from django.utils import translation
 
 from councils.models import PoliticalControl
 from peers.models import PREFER_NOT_TO_SAY, EqualitiesAnswers, Expertise, RoleCategory
@@ -76,9 +79,36 @@ class Part:
     most: float
     reason: str
 
+    @property
+    def points_text(self) -> str:
+        """The points as the template's floatformat:"-2" shows them."""
+        return _number_text(self.points, "-2")
+
+    @property
+    def most_text(self) -> str:
+        """The most points as the template's floatformat:"-1" shows them."""
+        return _number_text(self.most, "-1")
+
+
+def _number_text(value: float, places: str) -> str:
+    # A page shows some 500 of these, from a few dozen distinct values: format each once.
+    return _floatformat(value, places, translation.get_language())
+
+
+@lru_cache(maxsize=1024)
+def _floatformat(value: float, places: str, language: str | None) -> str:
+    return floatformat(value, places)
+
 
 def focus_expertise_ids(data: MatchingData, engagement_id: int) -> set[int]:
-    """Themes, plus vocabulary terms named in the focus or scope text."""
+    """Themes, plus vocabulary terms named in the focus or scope text (worked out once)."""
+    cache = data.__dict__.setdefault("_focus_expertise", {})
+    if engagement_id not in cache:
+        cache[engagement_id] = _focus_expertise_ids(data, engagement_id)
+    return set(cache[engagement_id])
+
+
+def _focus_expertise_ids(data: MatchingData, engagement_id: int) -> set[int]:
     facts = data.facts[engagement_id]
     text = f"{facts.engagement.focus} {facts.engagement.scope}".lower()
     found = set(facts.theme_ids)
@@ -103,17 +133,19 @@ def _expertise_members(data: MatchingData, expertise_ids: set[int]) -> dict[int,
     cache = data.__dict__.setdefault("_expertise_members", {})
     missing = set(expertise_ids) - set(cache)
     if missing:
-        found: dict[int, list[int]] = {pk: [] for pk in missing}
         from peers.models import Peer
 
-        for peer_id, expertise_id in Peer.expertise.through.objects.filter(
-            expertise_id__in=missing
-        ).values_list("peer_id", "expertise_id"):
-            i = data.pool.index.get(peer_id)
-            if i is not None:
-                found[expertise_id].append(i)
-        for pk, indexes in found.items():
-            cache[pk] = np.array(indexes, dtype=np.int64)
+        rows = np.array(
+            list(
+                Peer.expertise.through.objects.filter(expertise_id__in=missing)
+                .order_by()
+                .values_list("peer_id", "expertise_id")
+            ),
+            dtype=np.int64,
+        ).reshape(-1, 2)
+        indexes = data.pool.indexes_of(rows[:, 0])
+        for pk in missing:
+            cache[pk] = np.sort(indexes[(rows[:, 1] == pk) & (indexes >= 0)])
     return {pk: cache[pk] for pk in expertise_ids}
 
 
@@ -125,6 +157,64 @@ def prepare_expertise(data: MatchingData) -> None:
     _expertise_members(data, targets)
 
 
+@dataclass
+class _EngagementParts:
+    targets: set[int]
+    overlap: np.ndarray
+    expertise: np.ndarray
+    independence: np.ndarray
+    used: np.ndarray
+    fairness: np.ndarray
+    experience: np.ndarray
+
+
+def _engagement_parts(data: MatchingData, engagement_id: int) -> _EngagementParts:
+    """The parts of the score that are the same for every role on the engagement."""
+    facts = data.facts[engagement_id]
+    pool = data.pool
+    n = pool.size
+
+    # Expertise: the share of the engagement's themes and focus the peer covers.
+    targets = focus_expertise_ids(data, engagement_id)
+    overlap = np.zeros(n, dtype=np.float64)
+    for indexes in _expertise_members(data, targets).values():
+        np.add.at(overlap, indexes, 1.0)
+    expertise = overlap / len(targets) if targets else overlap
+
+    # Independence: onsite work prefers peers from outside the council's region.
+    if facts.has_onsite:
+        independence = np.where(pool.is_in("home_region", facts.council_regions), 0.0, 1.0)
+    else:
+        independence = np.zeros(n)
+
+    # Fairness: fewer days this year, fewer recent engagements; new peers first.
+    year = facts.financial_year
+    used = data.used[year]
+    cap = np.where(pool.is_member, data.cap[year], data.cap[year].max(initial=40.0))
+    spare = np.clip(1.0 - used / np.maximum(cap, 1.0), 0.0, 1.0)
+    fairness = 0.5 * spare + 0.5 / (1.0 + data.places_recent)
+    fairness = np.where(data.places_total == 0, 1.0, fairness)
+
+    # Experience with similar councils: the same type (or at least the same tier),
+    # from the peer's own council or a council they served on a team.
+    types = facts.council_types
+    upper, lower = bool(types & UPPER_TIER_TYPES), bool(types - UPPER_TIER_TYPES)
+    tiers = {
+        t
+        for t in data.knows_type
+        if (t in UPPER_TIER_TYPES and upper) or (t not in UPPER_TIER_TYPES and lower)
+    }
+    same_type = np.zeros(n, dtype=bool)
+    for council_type in types:
+        if council_type in data.knows_type:
+            same_type |= data.knows_type[council_type]
+    same_tier = np.zeros(n, dtype=bool)
+    for council_type in tiers:
+        same_tier |= data.knows_type[council_type]
+    experience = np.where(same_type, 1.0, np.where(same_tier, 0.5, 0.0))
+    return _EngagementParts(targets, overlap, expertise, independence, used, fairness, experience)
+
+
 class RoleScores:
     """Every part of the score for every peer in the pool, for one role on one engagement."""
 
@@ -133,24 +223,22 @@ class RoleScores:
         self.facts = facts = data.facts[engagement_id]
         pool = data.pool
         n = pool.size
-        self.parts: dict[str, np.ndarray] = {}
-
-        # Expertise: the share of the engagement's themes and focus the peer covers.
-        self.targets = focus_expertise_ids(data, engagement_id)
-        overlap = np.zeros(n, dtype=np.float64)
-        for indexes in _expertise_members(data, self.targets).values():
-            np.add.at(overlap, indexes, 1.0)
-        self.overlap = overlap
-        self.parts["expertise"] = overlap / len(self.targets) if self.targets else overlap
+        # The parts that do not depend on the role are worked out once per engagement.
+        cache = data.__dict__.setdefault("_engagement_parts", {})
+        if engagement_id not in cache:
+            cache[engagement_id] = _engagement_parts(data, engagement_id)
+        shared = cache[engagement_id]
+        self.targets, self.overlap, self.used = shared.targets, shared.overlap, shared.used
+        self.parts: dict[str, np.ndarray] = {"expertise": shared.expertise}
 
         # Role and seniority.
         self.preferred = facts.preferred_category(role)
         if self.preferred:
             neighbours = list(NEIGHBOUR_CATEGORIES.get(self.preferred, ()))
             self.parts["role_fit"] = np.where(
-                pool.role_category == self.preferred,
+                pool.is_in("role_category", [self.preferred]),
                 1.0,
-                np.where(np.isin(pool.role_category, neighbours), 0.5, 0.0),
+                np.where(pool.is_in("role_category", neighbours), 0.5, 0.0),
             )
         else:
             self.parts["role_fit"] = np.zeros(n)
@@ -162,7 +250,7 @@ class RoleScores:
             self.parts["political_fit"] = np.zeros(n)
         elif role == TeamRole.LEAD_MEMBER:
             if control in PARTY_CONTROLS:
-                self.parts["political_fit"] = np.where(pool.group == control, 1.0, 0.0)
+                self.parts["political_fit"] = np.where(pool.is_in("group", [control]), 1.0, 0.0)
             else:
                 self.parts["political_fit"] = np.full(n, 0.5)
         else:
@@ -170,41 +258,10 @@ class RoleScores:
             if not taken and control in PARTY_CONTROLS:
                 # No lead member peer yet: they will usually share the administration's group.
                 taken = {control}
-            self.parts["political_fit"] = np.where(np.isin(pool.group, list(taken)), 0.0, 1.0)
-        # Independence: onsite work prefers peers from outside the council's region.
-        if facts.has_onsite:
-            self.parts["independence"] = np.where(
-                np.isin(pool.home_region, list(facts.council_regions)), 0.0, 1.0
-            )
-        else:
-            self.parts["independence"] = np.zeros(n)
-
-        # Fairness: fewer days this year, fewer recent engagements; new peers first.
-        year = facts.financial_year
-        self.used = data.used[year]
-        cap = np.where(pool.is_member, data.cap[year], data.cap[year].max(initial=40.0))
-        spare = np.clip(1.0 - self.used / np.maximum(cap, 1.0), 0.0, 1.0)
-        fairness = 0.5 * spare + 0.5 / (1.0 + data.places_recent)
-        self.parts["fairness"] = np.where(data.places_total == 0, 1.0, fairness)
-
-        # Experience with similar councils: the same type (or at least the same tier),
-        # from the peer's own council or a council they served on a team.
-        types = facts.council_types
-        upper, lower = bool(types & UPPER_TIER_TYPES), bool(types - UPPER_TIER_TYPES)
-        tiers = {
-            t
-            for t in data.knows_type
-            if (t in UPPER_TIER_TYPES and upper) or (t not in UPPER_TIER_TYPES and lower)
-        }
-        same_type = np.zeros(n, dtype=bool)
-        for council_type in types:
-            if council_type in data.knows_type:
-                same_type |= data.knows_type[council_type]
-        same_tier = np.zeros(n, dtype=bool)
-        for council_type in tiers:
-            same_tier |= data.knows_type[council_type]
-        experience = np.where(same_type, 1.0, np.where(same_tier, 0.5, 0.0))
-        self.parts["experience"] = experience
+            self.parts["political_fit"] = np.where(pool.is_in("group", taken), 0.0, 1.0)
+        self.parts["independence"] = shared.independence
+        self.parts["fairness"] = shared.fairness
+        self.parts["experience"] = shared.experience
 
         self.total = sum(self.parts[p] * weights.of(p) for p in PARTS)
         self.most = sum(weights.of(p) for p in PARTS)
@@ -218,15 +275,23 @@ class RoleScores:
                 groups.append(self.data.pool.group[i])
         return groups
 
+    def _target_masks(self) -> dict[int, np.ndarray]:
+        """For each theme or focus term, which peers of the pool have it (built once)."""
+        if not hasattr(self, "_masks"):
+            self._masks = {}
+            for pk, indexes in _expertise_members(self.data, self.targets).items():
+                mask = np.zeros(self.data.pool.size, dtype=bool)
+                mask[indexes] = True
+                self._masks[pk] = mask
+        return self._masks
+
     def explain(self, i: int) -> list[Part]:
         """Each part of peer i's score with the reason, in plain words."""
         pool, facts, w = self.data.pool, self.facts, self.weights
         reasons = {}
         if self.targets:
             names = [
-                self.data.vocabulary()[pk]
-                for pk, indexes in _expertise_members(self.data, self.targets).items()
-                if i in set(indexes.tolist())
+                self.data.vocabulary()[pk] for pk, mask in self._target_masks().items() if mask[i]
             ]
             reasons["expertise"] = f"Covers {len(names)} of {len(self.targets)} themes" + (
                 f": {', '.join(sorted(names))}" if names else ""
@@ -258,7 +323,7 @@ class RoleScores:
                 reasons["political_fit"] = f"{_group_label(group)}: group already on the team"
         if facts.has_onsite:
             outside = self.parts["independence"][i] == 1.0
-            reasons["independence"] = f"From {pool.home_region}, " + (
+            reasons["independence"] = f"From {pool.home_region[i]}, " + (
                 "outside the council's region" if outside else "the council's own region"
             )
         else:
@@ -301,10 +366,15 @@ def _group_label(group: str) -> str:
 
 def equalities_values(peer_ids) -> dict[int, dict[str, str]]:
     """Shared answers per peer, leaving out "prefer not to say" (one query)."""
+    peer_ids = set(peer_ids)
+    rows = EqualitiesAnswers.objects.order_by()
+    if len(peer_ids) <= 500:
+        rows = rows.filter(peer_id__in=peer_ids)
+    # Else read every row and keep the wanted ones: cheaper than sending thousands of ids.
     answers = {}
-    for row in EqualitiesAnswers.objects.filter(peer_id__in=list(peer_ids)).values(
-        "peer_id", *DIVERSITY_DIMENSIONS
-    ):
+    for row in rows.values("peer_id", *DIVERSITY_DIMENSIONS):
+        if row["peer_id"] not in peer_ids:
+            continue
         answers[row["peer_id"]] = {
             d: row[d] for d in DIVERSITY_DIMENSIONS if row[d] and row[d] != PREFER_NOT_TO_SAY
         }
