@@ -56,6 +56,8 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        # Peers are listed by name (the admin's peer list, the peer pool pages).
+        indexes = [models.Index(fields=["last_name", "first_name"], name="user_name_idx")]
 
     def __str__(self):
         return self.get_full_name() or self.email

@@ -29,10 +29,26 @@ from programmes.selectors import engagement_get_visible_to, engagement_list_visi
 CURRENT_STATUSES = (*workflow.OPEN_STATES, EngagementStatus.POSTPONED)
 
 
+# What the portal's list shows: the long text and JSON columns are left in the database
+# (they also made the contact's DISTINCT compare every column of every row).
+_LIST_COLUMNS = (
+    "reference",
+    "title",
+    "status",
+    "start_date",
+    "end_date",
+    "created_at",
+    "offer__name",
+)
+
+
 def council_engagements(*, user) -> QuerySet[Engagement]:
     """The council contact's engagements, newest first, ready for a list (offer joined)."""
     return (
-        engagement_list_visible_to(user=user).select_related("offer").order_by("-created_at", "-id")
+        engagement_list_visible_to(user=user)
+        .select_related("offer")
+        .only(*_LIST_COLUMNS)
+        .order_by("-created_at", "-id")
     )
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import F, Prefetch
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -17,12 +17,15 @@ from peers.models import PeerKind
 from programmes import services
 from programmes.admin_export import SafeExportMixin
 from programmes.admin_support import (
+    QuickActionCheckboxMixin,
     ReadOnlyAdminMixin,
     ReadOnlyInline,
     ServiceRefused,
     ServiceWritesMixin,
+    SubqueryDistinctMixin,
     call_service,
     report_each,
+    search_words,
 )
 from programmes.models import (
     ActivityDay,
@@ -60,7 +63,7 @@ class OfferMilestoneInline(admin.TabularInline):
 
 
 @admin.register(Offer)
-class OfferAdmin(SafeExportMixin, SimpleHistoryAdmin):
+class OfferAdmin(QuickActionCheckboxMixin, SafeExportMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "delivery_mode", "onsite_required", "serves_group", "is_active"]
     list_filter = ["delivery_mode", "onsite_required", "serves_group", "is_active"]
     search_fields = ["code", "name"]
@@ -68,14 +71,14 @@ class OfferAdmin(SafeExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(OfferTeamRole)
-class OfferTeamRoleAdmin(SafeExportMixin, admin.ModelAdmin):
+class OfferTeamRoleAdmin(QuickActionCheckboxMixin, SafeExportMixin, admin.ModelAdmin):
     list_display = ["offer", "role", "count", "preferred_role_category"]
     list_filter = ["offer", "role"]
     list_select_related = ["offer"]
 
 
 @admin.register(OfferMilestone)
-class OfferMilestoneAdmin(SafeExportMixin, admin.ModelAdmin):
+class OfferMilestoneAdmin(QuickActionCheckboxMixin, SafeExportMixin, admin.ModelAdmin):
     list_display = ["offer", "name", "anchor", "offset_days", "window_days"]
     list_filter = ["offer", "anchor"]
     list_select_related = ["offer"]
@@ -313,7 +316,13 @@ def _transition_action(to_status):
 
 
 @admin.register(Engagement)
-class EngagementAdmin(ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin):
+class EngagementAdmin(
+    QuickActionCheckboxMixin,
+    SubqueryDistinctMixin,
+    ServiceWritesMixin,
+    SafeExportMixin,
+    SimpleHistoryAdmin,
+):
     """The engagement list (newest first: the new-requests queue is status = requested)."""
 
     form = EngagementAdminForm
@@ -339,8 +348,12 @@ class EngagementAdmin(ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin):
     list_select_related = ["offer", "manager"]
     search_fields = ["reference", "title", "councils__name", "councils__gss_code"]
     autocomplete_fields = ["councils", "themes", "manager"]
-    ordering = ["-created_at", "-id"]
+    ordering = ["-created_at", "-id"]  # engagement_newest_idx
     date_hierarchy = "start_date"
+    # Rendering is most of this page's cost, row by row: 50 rows keep it quick; "Show all"
+    # still lists up to list_max_show_all. One count (of the filtered rows), not two.
+    list_per_page = 50
+    show_full_result_count = False
     inlines = [
         ActivityDayInline,
         TeamPlaceInline,
@@ -412,6 +425,22 @@ class EngagementAdmin(ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin):
             if isinstance(inline, TeamPlaceInline) and obj is not None:
                 inline.usage_loader = _usage_loader(obj)
         return inlines
+
+    def get_search_results(self, request, queryset, search_term):
+        """Each word matches the reference, the title, or a council's name or ONS code.
+
+        The same matches as Django's search over search_fields, but the councils are
+        looked up in a subquery: joining them made every search read all engagements
+        against all their councils and then remove the repeated rows.
+        """
+        for word in search_words(search_term):
+            by_council = Engagement.councils.through.objects.filter(
+                Q(council__name__icontains=word) | Q(council__gss_code__icontains=word)
+            ).values("engagement_id")
+            queryset = queryset.filter(
+                Q(reference__icontains=word) | Q(title__icontains=word) | Q(pk__in=by_council)
+            )
+        return queryset, False
 
     @admin.display(description="Offer", ordering="offer__code")
     def offer_code(self, engagement):
@@ -619,7 +648,9 @@ class TeamPlaceAdminForm(forms.ModelForm):
 
 
 @admin.register(TeamPlace)
-class TeamPlaceAdmin(ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin):
+class TeamPlaceAdmin(
+    QuickActionCheckboxMixin, ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin
+):
     list_display = [
         "engagement_reference",
         "peer",
@@ -731,7 +762,9 @@ class TeamPlaceAdmin(ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(DayCapException)
-class DayCapExceptionAdmin(ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin):
+class DayCapExceptionAdmin(
+    QuickActionCheckboxMixin, ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin
+):
     """Managers see exceptions; only the Director of Improvement adds or approves them."""
 
     list_display = ["peer", "financial_year", "extra_days", "approved_by", "approved_at"]
@@ -775,7 +808,9 @@ class DayCapExceptionAdmin(ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdm
 
 
 @admin.register(ActivityDay)
-class ActivityDayAdmin(ReadOnlyAdminMixin, SafeExportMixin, SimpleHistoryAdmin):
+class ActivityDayAdmin(
+    QuickActionCheckboxMixin, ReadOnlyAdminMixin, SafeExportMixin, SimpleHistoryAdmin
+):
     list_display = ["engagement", "date", "mode"]
     list_filter = ["mode", "date"]
     list_select_related = ["engagement"]
@@ -783,7 +818,9 @@ class ActivityDayAdmin(ReadOnlyAdminMixin, SafeExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(EngagementMilestone)
-class EngagementMilestoneAdmin(ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin):
+class EngagementMilestoneAdmin(
+    QuickActionCheckboxMixin, ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin
+):
     list_display = ["engagement", "name", "due_on", "fixed_by_hand", "done_on"]
     list_filter = ["code", "fixed_by_hand", "due_on"]
     list_select_related = ["engagement"]
@@ -809,7 +846,9 @@ class EngagementMilestoneAdmin(ServiceWritesMixin, SafeExportMixin, SimpleHistor
 
 
 @admin.register(StatusChange)
-class StatusChangeAdmin(ReadOnlyAdminMixin, SafeExportMixin, admin.ModelAdmin):
+class StatusChangeAdmin(
+    QuickActionCheckboxMixin, ReadOnlyAdminMixin, SafeExportMixin, admin.ModelAdmin
+):
     list_display = ["engagement", "from_status", "to_status", "changed_by", "changed_at"]
     list_filter = ["to_status", "changed_at"]
     list_select_related = ["engagement", "changed_by"]
@@ -818,7 +857,9 @@ class StatusChangeAdmin(ReadOnlyAdminMixin, SafeExportMixin, admin.ModelAdmin):
 
 
 @admin.register(EngagementDocument)
-class EngagementDocumentAdmin(ReadOnlyAdminMixin, SafeExportMixin, SimpleHistoryAdmin):
+class EngagementDocumentAdmin(
+    QuickActionCheckboxMixin, ReadOnlyAdminMixin, SafeExportMixin, SimpleHistoryAdmin
+):
     list_display = [
         "original_name",
         "engagement",
@@ -834,7 +875,9 @@ class EngagementDocumentAdmin(ReadOnlyAdminMixin, SafeExportMixin, SimpleHistory
 
 
 @admin.register(ImprovementAction)
-class ImprovementActionAdmin(ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin):
+class ImprovementActionAdmin(
+    QuickActionCheckboxMixin, ServiceWritesMixin, SafeExportMixin, SimpleHistoryAdmin
+):
     list_display = ["__str__", "engagement", "progress", "updated_at"]
     list_filter = ["progress"]
     list_select_related = ["engagement"]

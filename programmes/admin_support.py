@@ -7,8 +7,14 @@ the service's own words as errors at the top, so nothing of the submission is ke
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils.html import format_html
+from django.utils.text import smart_split, unescape_string_literal
+from django.utils.translation import gettext as _
 
 
 class ServiceRefused(Exception):
@@ -97,3 +103,58 @@ class ReadOnlyAdminMixin:
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
+
+
+class QuickActionCheckboxMixin:
+    """The changelist's action checkbox as one format_html call instead of a widget render.
+
+    Django renders each row's checkbox through the form renderer's template (about a third
+    of a 100-row changelist's CPU time). The markup is the same, attribute for attribute.
+    """
+
+    def action_checkbox(self, obj):
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
+
+
+class SubqueryDistinctChangeList(ChangeList):
+    """A changelist that removes duplicate rows with a subquery instead of SELECT DISTINCT.
+
+    Filtering or searching across a many-to-many relation (an engagement's councils, a
+    peer's regions or expertise) joins it, and Django then adds DISTINCT over every column
+    of every matching row, for the count, the page and the date hierarchy alike. Here each
+    row is kept when a correlated subquery finds it, and the rows are read plainly, so the
+    page can still be read in index order and cut at the page size.
+    """
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        if not queryset.query.distinct or self.root_queryset.query.distinct:
+            return queryset
+        # EXISTS rather than IN: PostgreSQL then walks the ordering's index and stops at the
+        # page size even when the filter matches a large share of the rows.
+        matching = queryset.order_by().filter(pk=OuterRef("pk"))
+        plain = self.root_queryset.filter(Exists(matching))
+        plain.query.select_related = queryset.query.select_related
+        return plain.order_by(*queryset.query.order_by)
+
+
+class SubqueryDistinctMixin:
+    """Use SubqueryDistinctChangeList for this admin's list."""
+
+    def get_changelist(self, request, **kwargs):
+        return SubqueryDistinctChangeList
+
+
+def search_words(search_term: str) -> list[str]:
+    """The words of an admin search, split as Django's own search splits them ("a b" is one)."""
+    words = []
+    for word in smart_split(search_term):
+        if word.startswith(('"', "'")) and word[0] == word[-1]:
+            word = unescape_string_literal(word)
+        words.append(word)
+    return words

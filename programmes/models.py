@@ -194,6 +194,8 @@ class Engagement(models.Model):
         indexes = [
             models.Index(fields=["status", "start_date"]),
             models.Index(fields=["start_date"]),
+            # Newest first: the admin list, the new-requests queue, the council portal.
+            models.Index(fields=["-created_at", "-id"], name="engagement_newest_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -5,7 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from councils.models import Council
 from peers.models import Peer, PeerKind
@@ -26,11 +27,28 @@ from programmes.selectors import (
 )
 
 
+def _team_size() -> Coalesce:
+    """Places held on the outer engagement, counted for that row alone.
+
+    A correlated subquery rather than Count over a join: with a join every engagement is
+    grouped before the page is sorted and cut; this way only the rows shown are counted,
+    and the list's count query does not touch the places at all.
+    """
+    held = (
+        TeamPlace.objects.filter(engagement=OuterRef("pk"), status__in=HOLDING_STATUSES)
+        .order_by()
+        .values("engagement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(held, output_field=IntegerField()), 0)
+
+
 def _with_list_columns(queryset: QuerySet[Engagement]) -> QuerySet[Engagement]:
     return (
         queryset.select_related("offer")
         .prefetch_related(Prefetch("councils", queryset=Council.objects.only("pk", "name")))
-        .annotate(team_size=Count("places", filter=Q(places__status__in=HOLDING_STATUSES)))
+        .annotate(team_size=_team_size())
     )
 
 

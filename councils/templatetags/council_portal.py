@@ -2,6 +2,8 @@
 
 from django import template
 
+from programmes.models import EngagementStatus
+
 register = template.Library()
 
 _TAG_COLOURS = {
@@ -26,3 +28,13 @@ _TAG_COLOURS = {
 def status_tag_class(status: str) -> str:
     """The GOV.UK tag colour class of an engagement or change request status."""
     return _TAG_COLOURS.get(status, "govuk-tag--grey")
+
+
+_ENGAGEMENT_STATUS_LABELS = dict(EngagementStatus.choices)
+
+
+@register.filter
+def engagement_status_label(status: str) -> str:
+    """An engagement status in words, like get_status_display but without rebuilding the
+    choices on every call (that translated every label once per row of a long list)."""
+    return _ENGAGEMENT_STATUS_LABELS.get(status, status)
