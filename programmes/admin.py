@@ -271,6 +271,7 @@ class EngagementAdminForm(forms.ModelForm):
             "manager",
             "delivery",
             "requested_days",
+            "agenda",
             "remote_joining_details",
             "published_report_url",
             "publication_decision",
@@ -392,6 +393,7 @@ class EngagementAdmin(
                 "Delivery and outcomes",
                 {
                     "fields": [
+                        "agenda",
                         "remote_joining_details",
                         "published_report_url",
                         "publication_decision",

@@ -183,6 +183,13 @@ class Engagement(models.Model):
         choices=[("publish", _("Publish")), ("not_publish", _("Not publish"))],
     )
     good_practice = models.TextField(_("good-practice examples"), blank=True)
+    agenda = models.TextField(
+        blank=True,
+        help_text=_(
+            "Sessions, times and who the team meets on each day. Sent to the team and the "
+            "council contacts with the reminders before the first day."
+        ),
+    )
     remote_joining_details = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

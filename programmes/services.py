@@ -420,6 +420,7 @@ _ENGAGEMENT_DETAIL_FIELDS = (
     "published_report_url",
     "publication_decision",
     "good_practice",
+    "agenda",
     "remote_joining_details",
 )
 

@@ -234,6 +234,7 @@ def _upcoming_world():
         end_date=FIRST_DAY + ONE_DAY,
         focus="Financial sustainability",
         scope="Is the medium-term financial plan credible?",
+        agenda="09:30 Meet the leader and chief executive\n14:00 Focus group with staff",
         remote_joining_details="Microsoft Teams: https://example.org/join/123",
     )
     ActivityDay.objects.filter(engagement=engagement, date=FIRST_DAY + ONE_DAY).update(
@@ -260,8 +261,11 @@ def test_upcoming_engagement_goes_to_team_and_council_contacts(days_before):
     reminder = sent.first()
     assert reminder.subject.startswith("Tomorrow" if days_before == 1 else "In 7 days")
     for text in (
-        "Agenda",
+        "Activity days",
         "Monday 4 January 2027: Onsite",
+        "Agenda",
+        "09:30 Meet the leader and chief executive",
+        "14:00 Focus group with staff",
         "Tuesday 5 January 2027: Remote",
         "Financial sustainability",
         "medium-term financial plan",
