@@ -3,6 +3,10 @@
 Nothing here returns a person: every figure is a count or a share, and equalities figures
 are suppressed below 5 (shown as "fewer than 5"), with a second cell suppressed when one
 alone would let the reader work it out from the total.
+
+Built in a fixed number of set-based queries whatever the data (no query or subquery per
+peer or per engagement), in one consistent snapshot: the page's only cost when its cache
+is cold (see reports.selectors.board_dashboard_get).
 """
 
 import math
@@ -10,18 +14,17 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection, connections, transaction
 from django.db.models import (
+    BooleanField,
     Count,
-    DecimalField,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from peers.models import (
@@ -38,7 +41,6 @@ from peers.models import (
     TrainingRecord,
 )
 from programmes.models import (
-    HOLDING_STATUSES,
     ActionProgress,
     DayCapException,
     EngagementStatus,
@@ -46,9 +48,15 @@ from programmes.models import (
     PlaceStatus,
     TeamPlace,
 )
-from programmes.selectors import financial_year_bounds
-from reports.stocktake import stocktake_compute
-from reports.stocktake.compute import delivered_engagements
+from programmes.selectors import financial_year_bounds, peers_with_days_against_cap
+from reports.stocktake import checks
+from reports.stocktake.compute import (
+    delivered_engagements,
+    offers_resolve,
+    planned_engagements,
+    stocktake_figures,
+)
+from reports.stocktake.surveys import never_answered_invitations, survey_headlines
 
 SUPPRESS_BELOW = 5
 DIMENSIONS = [
@@ -90,11 +98,44 @@ def suppress(counts: dict[str, int]) -> dict[str, int | None]:
 
 def _equalities_table(answers) -> dict:
     """Per dimension, counts per answer (suppressed) in ONE query of conditional counts."""
+    return _table(answers.aggregate(**_equalities_counts()))
+
+
+def _equalities_tables(answers, **scopes: Q) -> dict[str, dict]:
+    """One equalities table per named scope (a condition on `answers`), all in ONE query.
+
+    Each scope becomes a true/false column the counts are grouped by (at most 2**scopes
+    rows), so each condition is evaluated once per answer, not once per counted cell.
+    """
+    flags = {
+        f"in_{name}": ExpressionWrapper(scope, output_field=BooleanField())
+        for name, scope in scopes.items()
+    }
+    # No WHERE on the scopes: it would evaluate each condition a second time, and answers
+    # in no scope only make a group that no table reads.
+    rows = list(
+        answers.annotate(**flags).values(*flags).annotate(**_equalities_counts()).order_by()
+    )
+    tables = {}
+    for name in scopes:
+        counts = dict.fromkeys(_equalities_counts(), 0)
+        for row in rows:
+            if row[f"in_{name}"]:
+                for key in counts:
+                    counts[key] += row[key]
+        tables[name] = _table(counts)
+    return tables
+
+
+def _equalities_counts() -> dict:
     aggregates = {"shared": Count("pk")}
     for field, _label, choices in DIMENSIONS:
         for value, _text in choices.choices:
             aggregates[f"{field}__{value}"] = Count("pk", filter=Q(**{field: value}))
-    raw = answers.aggregate(**aggregates)
+    return aggregates
+
+
+def _table(raw: dict) -> dict:
     shared = raw["shared"]
     table = {"shared": shared if shared >= SUPPRESS_BELOW or shared == 0 else None}
     for field, label, choices in DIMENSIONS:
@@ -112,20 +153,21 @@ def _equalities_table(answers) -> dict:
 
 
 def _peer_pool(today: date) -> dict:
+    """The active pool's composition, in 3 queries."""
     active = Peer.objects.filter(status=PeerStatus.ACTIVE)
     kinds = dict(PeerKind.choices)
     groups = dict(PoliticalGroup.choices)
-    by_kind = {
-        str(kinds.get(row["kind"], row["kind"])): row["n"]
-        for row in active.values("kind").annotate(n=Count("pk")).order_by("kind")
-    }
-    by_group = {
-        str(groups.get(row["political_group"], row["political_group"])): row["n"]
-        for row in active.filter(kind=PeerKind.MEMBER)
-        .values("political_group")
+    by_kind, by_group = {}, {}
+    for row in (
+        active.values("kind", "political_group")
         .annotate(n=Count("pk"))
-        .order_by("political_group")
-    }
+        .order_by("kind", "political_group")
+    ):
+        kind = str(kinds.get(row["kind"], row["kind"]))
+        by_kind[kind] = by_kind.get(kind, 0) + row["n"]
+        if row["kind"] == PeerKind.MEMBER:
+            group = str(groups.get(row["political_group"], row["political_group"]))
+            by_group[group] = by_group.get(group, 0) + row["n"]
     by_region = {
         row["home_council__region"]: row["n"]
         for row in active.values("home_council__region")
@@ -134,21 +176,19 @@ def _peer_pool(today: date) -> dict:
     }
     stale_before = today - timedelta(days=round(30.44 * settings.PROFILE_STALE_MONTHS))
     trained_since = today - timedelta(days=round(365.25 * settings.TRAINING_VALID_YEARS))
-    recent_training = TrainingRecord.objects.filter(
-        peer=OuterRef("pk"), attended_on__gte=trained_since
+    # One pass over the training records (a hashed set), not a lookup per peer.
+    recently_trained = TrainingRecord.objects.filter(attended_on__gte=trained_since).values(
+        "peer_id"
     )
+    member = Q(kind=PeerKind.MEMBER)
     counts = active.aggregate(
         total=Count("pk"),
-        members=Count("pk", filter=Q(kind=PeerKind.MEMBER)),
+        members=Count("pk", filter=member),
         confirmed=Count("pk", filter=Q(profile_confirmed_on__gte=stale_before)),
-    )
-    training = (
-        active.filter(kind=PeerKind.MEMBER)
-        .annotate(trained=Exists(recent_training))
-        .aggregate(
-            compliant=Count("pk", filter=Q(trained=True) | Q(training_waived=True)),
-            waived=Count("pk", filter=Q(training_waived=True)),
-        )
+        compliant=Count(
+            "pk", filter=member & (Q(pk__in=recently_trained) | Q(training_waived=True))
+        ),
+        waived=Count("pk", filter=member & Q(training_waived=True)),
     )
     return {
         "total": counts["total"],
@@ -163,35 +203,18 @@ def _peer_pool(today: date) -> dict:
         "training": {
             "valid_years": settings.TRAINING_VALID_YEARS,
             "member_peers": counts["members"],
-            "compliant": training["compliant"],
-            "waived": training["waived"],
-            "share_pct": share(training["compliant"], counts["members"]),
+            "compliant": counts["compliant"],
+            "waived": counts["waived"],
+            "share_pct": share(counts["compliant"], counts["members"]),
         },
     }
 
 
 def _day_caps(financial_year: int) -> dict:
-    start, end = financial_year_bounds(financial_year)
     base = Decimal(str(settings.PEER_DAY_CAP))
-    money = DecimalField(max_digits=6, decimal_places=1)
-    used = (
-        TeamPlace.objects.filter(
-            peer=OuterRef("pk"),
-            status__in=HOLDING_STATUSES,
-            engagement__start_date__range=(start, end),
-        )
-        .exclude(engagement__status=EngagementStatus.CANCELLED)
-        .values("peer")
-        .annotate(total=Sum("days"))
-        .values("total")
-    )
-    extra = DayCapException.objects.filter(
-        peer=OuterRef("pk"), financial_year=financial_year
-    ).values("extra_days")[:1]
-    members = Peer.objects.filter(kind=PeerKind.MEMBER, status=PeerStatus.ACTIVE).annotate(
-        used=Coalesce(Subquery(used, output_field=money), Value(Decimal("0")), output_field=money),
-        cap=Value(base, output_field=money)
-        + Coalesce(Subquery(extra, output_field=money), Value(Decimal("0")), output_field=money),
+    members = peers_with_days_against_cap(
+        Peer.objects.filter(kind=PeerKind.MEMBER, status=PeerStatus.ACTIVE).order_by(),
+        financial_year=financial_year,
     )
     aggregates = {
         "member_peers": Count("pk"),
@@ -286,20 +309,27 @@ def _fairness(delivered, today: date, pool_size: int) -> dict:
         engagement__start_date__lte=today,
     ).exclude(engagement__status=EngagementStatus.CANCELLED)
     unused = Peer.objects.filter(status=PeerStatus.ACTIVE).filter(~Exists(recent_place)).count()
-    places = TeamPlace.objects.filter(
-        status=PlaceStatus.ACCEPTED, engagement__in=delivered.values("pk")
-    )
-    total_places = places.count()
     tenth = math.ceil(pool_size / 10) if pool_size else 0
-    busiest = 0
-    if tenth and total_places:
-        busiest = (
-            places.values("peer_id")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "peer_id")[:tenth]
-            .aggregate(total=Sum("n"))["total"]
-            or 0
+    # Places per peer ranked busiest first (ties by peer id): the total and the top tenth's
+    # share in ONE query, without bringing a row per peer back.
+    per_peer = (
+        TeamPlace.objects.filter(status=PlaceStatus.ACCEPTED, engagement__in=delivered.values("pk"))
+        .values("peer_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    sql, params = per_peer.query.sql_with_params()
+    with connections[per_peer.db].cursor() as cursor:
+        # The inner SQL is Django's compilation of the queryset; values stay parameters.
+        cursor.execute(
+            "SELECT SUM(n), SUM(CASE WHEN place_rank <= %s THEN n ELSE 0 END) FROM ("  # noqa: S608
+            "SELECT n, ROW_NUMBER() OVER (ORDER BY n DESC, peer_id) AS place_rank"
+            f" FROM ({sql}) per_peer) ranked",
+            (tenth, *params),
         )
+        places_sum, busiest_sum = cursor.fetchone()
+    # SUM of counts is a numeric on PostgreSQL: back to whole numbers.
+    total_places, busiest = int(places_sum or 0), int(busiest_sum or 0)
     return {
         "unused_12_months": unused,
         "unused_share_pct": share(unused, pool_size),
@@ -311,27 +341,60 @@ def _fairness(delivered, today: date, pool_size: int) -> dict:
 
 
 def board_dashboard_compute(*, financial_year: int, today: date | None = None) -> dict:
-    """Every figure of the board dashboard for a financial year (to date when current)."""
-    today = today or timezone.localdate()
+    """Every figure of the board dashboard for a financial year (to date when current).
+
+    Read in one consistent snapshot (REPEATABLE READ on PostgreSQL when no transaction is
+    open yet), like the stocktake whose counts it shares.
+    """
+    if connection.in_atomic_block:
+        return _compute(financial_year, today or timezone.localdate())
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return _compute(financial_year, today or timezone.localdate())
+
+
+def _compute(financial_year: int, today: date) -> dict:
     now = timezone.now()
     start, end = financial_year_bounds(financial_year)
     period_to = min(end, today) if start <= today else end
-    stocktake = stocktake_compute(period_from=start, period_to=period_to, planned_until=end)
-    delivered = delivered_engagements(
+    offers = offers_resolve(None)
+    offer_ids = [offer.pk for offer in offers]
+    delivered = delivered_engagements(period_from=start, period_to=period_to, offer_ids=offer_ids)
+    planned = planned_engagements(period_to=period_to, planned_until=end, offer_ids=offer_ids)
+    stocktake = {
+        **stocktake_figures(
+            period_from=start, period_to=period_to, planned_until=end, chosen=offers
+        ),
+        **survey_headlines(engagements=delivered),
+    }
+    never_answered = never_answered_invitations(delivered)
+    problems = checks.data_check_problems(
+        delivered=delivered,
+        planned=planned,
+        offer_ids=offer_ids,
         period_from=start,
         period_to=period_to,
-        offer_ids=list(stocktake_offer_ids(stocktake)),
+        extra=[never_answered] if never_answered is not None else [],
     )
     pool = _peer_pool(today)
-    deployed = EqualitiesAnswers.objects.filter(
-        peer__in=TeamPlace.objects.filter(
-            status=PlaceStatus.ACCEPTED, engagement__in=delivered.values("pk")
-        ).values("peer_id")
+    deployed_peers = TeamPlace.objects.filter(
+        status=PlaceStatus.ACCEPTED, engagement__in=delivered.values("pk")
+    ).values("peer_id")
+    diversity = _equalities_tables(
+        EqualitiesAnswers.objects.all(),
+        pool=Q(peer__status=PeerStatus.ACTIVE),
+        deployed=Q(peer__in=deployed_peers),
     )
     return {
         "financial_year": financial_year,
         "label": f"{financial_year}/{(financial_year + 1) % 100:02d}",
-        "period": stocktake["period"],
+        "period": {
+            "from": start.isoformat(),
+            "to": period_to.isoformat(),
+            "planned_until": end.isoformat(),
+        },
         "figures_as_of": now.isoformat(),
         "stocktake": {
             key: stocktake[key]
@@ -345,25 +408,14 @@ def board_dashboard_compute(*, financial_year: int, today: date | None = None) -
                 "theme_names",
             )
         },
-        "data_check_problems": sum(1 for check in stocktake["data_checks"] if check["count"]),
+        "data_check_problems": problems,
         "pool": pool,
-        "diversity": {
-            "pool": _equalities_table(
-                EqualitiesAnswers.objects.filter(peer__status=PeerStatus.ACTIVE)
-            ),
-            "deployed": _equalities_table(deployed),
-        },
+        "diversity": diversity,
         "day_caps": _day_caps(financial_year),
         "response_times": _response_times(start, period_to, now),
         "outcomes": _outcomes(delivered),
         "fairness": _fairness(delivered, today, pool["total"]),
     }
-
-
-def stocktake_offer_ids(stocktake: dict):
-    from programmes.models import Offer
-
-    return Offer.objects.filter(code__in=list(stocktake["offers"])).values_list("pk", flat=True)
 
 
 def diversity_side_by_side(pool: dict, deployed: dict | None = None) -> list[dict]:

@@ -104,7 +104,11 @@ def dashboard_data_version() -> str:
     parts = []
     for table, column in _fingerprint_tables():
         # Table and column names come from the models (quoted), never from input.
-        parts.append(f"(SELECT COUNT(*) FROM {quote(table)})")  # noqa: S608
+        if column != "history_id":
+            # History rows are only ever added (a save or a delete adds one), so their
+            # newest id alone moves on every change: no COUNT, which reads the whole
+            # (ever-growing) history table. Other tables need it to see deletions.
+            parts.append(f"(SELECT COUNT(*) FROM {quote(table)})")  # noqa: S608
         parts.append(f"(SELECT MAX({quote(column)}) FROM {quote(table)})")  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
@@ -207,44 +211,17 @@ def day_cap_report(*, user, financial_year: int):
     """Managers only: member peers' days against their cap, busiest first (a queryset)."""
     if not permissions.is_manager(user):
         raise Http404("No such page")
-    from decimal import Decimal
-
-    from django.conf import settings
-    from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
-    from django.db.models.functions import Coalesce
+    from django.db.models import F
 
     from peers.models import Peer, PeerKind, PeerStatus
-    from programmes.models import HOLDING_STATUSES, DayCapException, EngagementStatus, TeamPlace
-    from programmes.selectors import financial_year_bounds
+    from programmes.selectors import peers_with_days_against_cap
 
-    start, end = financial_year_bounds(financial_year)
-    days = DecimalField(max_digits=6, decimal_places=1)
-    used = (
-        TeamPlace.objects.filter(
-            peer=OuterRef("pk"),
-            status__in=HOLDING_STATUSES,
-            engagement__start_date__range=(start, end),
-        )
-        .exclude(engagement__status=EngagementStatus.CANCELLED)
-        .values("peer")
-        .annotate(total=Sum("days"))
-        .values("total")
-    )
-    extra = DayCapException.objects.filter(
-        peer=OuterRef("pk"), financial_year=financial_year
-    ).values("extra_days")[:1]
     return (
-        Peer.objects.filter(kind=PeerKind.MEMBER, status=PeerStatus.ACTIVE)
-        .select_related("user", "home_council")
-        .annotate(
-            used=Coalesce(
-                Subquery(used, output_field=days), Value(Decimal("0")), output_field=days
-            ),
-            extra=Coalesce(
-                Subquery(extra, output_field=days), Value(Decimal("0")), output_field=days
-            ),
+        peers_with_days_against_cap(
+            Peer.objects.filter(kind=PeerKind.MEMBER, status=PeerStatus.ACTIVE),
+            financial_year=financial_year,
         )
-        .annotate(cap=Value(Decimal(str(settings.PEER_DAY_CAP)), output_field=days) + F("extra"))
+        .select_related("user", "home_council")
         .annotate(remaining=F("cap") - F("used"))
         .order_by("remaining", "user__last_name", "pk")
     )

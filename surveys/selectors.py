@@ -128,6 +128,7 @@ def survey_results(
     region: str | None = None,
     purpose: str = Purpose.FEEDBACK,
     template_code: str | None = None,
+    quotes: bool = True,
 ) -> dict[str, Any]:
     """Return the counts and the board's percentages for one audience's survey responses.
 
@@ -141,8 +142,9 @@ def survey_results(
     Percentages are of those who answered that question, rounded half up to whole
     numbers, and None when nobody answered it. "satisfied" is computed from the counts
     (very + fairly), not by adding the two rounded figures. Quotes are comments whose
-    respondent ticked "yes" to quote_consent, with only the council type and the offer.
-    Runs 6 queries whatever the number of responses.
+    respondent ticked "yes" to quote_consent, with only the council type and the offer;
+    ``quotes=False`` leaves them out (an empty list) for callers that show none.
+    Runs 6 queries whatever the number of responses (5 without quotes).
     """
     responses = responses_filtered(
         audience=audience, engagements=engagements, offer=offer, period=period,
@@ -207,7 +209,7 @@ def survey_results(
         "respondents": respondents,
         "headline": headline,
         "questions": results,
-        "quotes": survey_quotes(responses=responses),
+        "quotes": survey_quotes(responses=responses) if quotes else [],
     }
 
 

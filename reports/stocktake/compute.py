@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from councils.models import Council, CouncilType, Region
+from councils.models import CouncilType, Region
 from programmes.models import Engagement, Offer, PlaceStatus, TeamPlace
 from programmes.selectors import financial_year_bounds, financial_year_of
 from programmes.workflow import DELIVERED_STATES, PLANNED_STATES
@@ -50,24 +50,45 @@ def offers_resolve(codes) -> list[Offer]:
     return found
 
 
+def delivered_q(*, period_from: date, period_to: date, offer_ids, prefix: str = "") -> Q:
+    """The condition "delivered in the period" on an engagement (reached through `prefix`):
+    a delivered state, and the last activity day (end date, or start date when there are
+    no activity days) within the period."""
+    return (
+        Q(**{f"{prefix}end_date__range": (period_from, period_to)})
+        | Q(
+            **{
+                f"{prefix}end_date__isnull": True,
+                f"{prefix}start_date__range": (period_from, period_to),
+            }
+        )
+    ) & Q(**{f"{prefix}status__in": DELIVERED_STATES, f"{prefix}offer_id__in": offer_ids})
+
+
+def planned_q(*, period_to: date, planned_until: date, offer_ids, prefix: str = "") -> Q:
+    """The condition "planned" on an engagement (reached through `prefix`): open (not
+    postponed or cancelled) and starting after the period, by the 'planned until' date."""
+    return Q(
+        **{
+            f"{prefix}status__in": PLANNED_STATES,
+            f"{prefix}start_date__gt": period_to,
+            f"{prefix}start_date__lte": planned_until,
+            f"{prefix}offer_id__in": offer_ids,
+        }
+    )
+
+
 def delivered_engagements(*, period_from: date, period_to: date, offer_ids) -> QuerySet:
-    """Engagements delivered in the period: a delivered state, and the last activity day
-    (end date, or start date when there are no activity days) within the period."""
+    """Engagements delivered in the period (see delivered_q)."""
     return Engagement.objects.filter(
-        Q(end_date__range=(period_from, period_to))
-        | Q(end_date__isnull=True, start_date__range=(period_from, period_to)),
-        status__in=DELIVERED_STATES,
-        offer_id__in=offer_ids,
+        delivered_q(period_from=period_from, period_to=period_to, offer_ids=offer_ids)
     )
 
 
 def planned_engagements(*, period_to: date, planned_until: date, offer_ids) -> QuerySet:
     """Open engagements (not postponed or cancelled) starting after the period, by the date."""
     return Engagement.objects.filter(
-        status__in=PLANNED_STATES,
-        start_date__gt=period_to,
-        start_date__lte=planned_until,
-        offer_id__in=offer_ids,
+        planned_q(period_to=period_to, planned_until=planned_until, offer_ids=offer_ids)
     )
 
 
@@ -148,105 +169,20 @@ def _compute(
     planned = planned_engagements(
         period_to=period_to, planned_until=planned_until, offer_ids=offer_ids
     )
-    delivered_ids = delivered.values("pk")
-    planned_ids = planned.values("pk")
-    links = Engagement.councils.through.objects
-    accepted = TeamPlace.objects.filter(status=PlaceStatus.ACCEPTED, engagement__in=delivered_ids)
-
-    offers = {
-        offer.code: {
-            "name": offer.name,
-            "delivered": 0,
-            "councils_supported": 0,
-            "planned": 0,
-            "planned_councils": 0,
-        }
-        for offer in chosen
-    }
-    for row in delivered.values("offer__code").annotate(
-        n=Count("pk", distinct=True), councils_n=Count("councils", distinct=True)
-    ):
-        offers[row["offer__code"]]["delivered"] = row["n"]
-        offers[row["offer__code"]]["councils_supported"] = row["councils_n"]
-    for row in planned.values("offer__code").annotate(
-        n=Count("pk", distinct=True), councils_n=Count("councils", distinct=True)
-    ):
-        offers[row["offer__code"]]["planned"] = row["n"]
-        offers[row["offer__code"]]["planned_councils"] = row["councils_n"]
-
-    delivered_totals = delivered.aggregate(
-        n=Count("pk", distinct=True), councils_n=Count("councils", distinct=True)
+    figures = stocktake_figures(
+        period_from=period_from, period_to=period_to, planned_until=planned_until, chosen=chosen
     )
-    planned_totals = planned.aggregate(
-        n=Count("pk", distinct=True), councils_n=Count("councils", distinct=True)
-    )
-    more_than_one_offer = (
-        links.filter(engagement__in=delivered_ids)
-        .values("council_id")
-        .annotate(offers_n=Count("engagement__offer_id", distinct=True))
-        .filter(offers_n__gte=2)
-        .count()
-    )
-    supported_council_ids = links.filter(engagement__in=delivered_ids).values("council_id")
-    peer_home_ids = accepted.values("peer__home_council_id")
-    councils_involved = Council.objects.filter(
-        Q(pk__in=supported_council_ids) | Q(pk__in=peer_home_ids)
-    ).count()
-    peer_totals = accepted.aggregate(
-        peers=Count("peer_id", distinct=True),
-        homes=Count("peer__home_council_id", distinct=True),
-    )
-
-    totals = {
-        "delivered": delivered_totals["n"],
-        "councils_supported": delivered_totals["councils_n"],
-        "planned": planned_totals["n"],
-        "planned_councils": planned_totals["councils_n"],
-        "councils_with_more_than_one_offer": more_than_one_offer,
-        "councils_involved": councils_involved,
-        "peers": peer_totals["peers"],
-        "peer_home_councils": peer_totals["homes"],
-    }
-
-    regions = {
-        region.value: {"delivered": 0, "councils_supported": 0, "planned": 0} for region in Region
-    }
-    for row in (
-        links.filter(engagement__in=delivered_ids)
-        .values("council__region")
-        .annotate(n=Count("engagement_id", distinct=True), c=Count("council_id", distinct=True))
-    ):
-        region = regions.setdefault(
-            row["council__region"], {"delivered": 0, "councils_supported": 0, "planned": 0}
-        )
-        region["delivered"], region["councils_supported"] = row["n"], row["c"]
-    for row in (
-        links.filter(engagement__in=planned_ids)
-        .values("council__region")
-        .annotate(n=Count("engagement_id", distinct=True))
-    ):
-        regions.setdefault(
-            row["council__region"], {"delivered": 0, "councils_supported": 0, "planned": 0}
-        )["planned"] = row["n"]
+    offers, totals, regions = figures["offers"], figures["totals"], figures["regions"]
+    themes, theme_names = figures["themes"], figures["theme_names"]
 
     type_labels = dict(CouncilType.choices)
     council_types = {
         str(type_labels.get(row["council__council_type"], row["council__council_type"])): row["c"]
-        for row in links.filter(engagement__in=delivered_ids)
+        for row in Engagement.councils.through.objects.filter(engagement__in=delivered.values("pk"))
         .values("council__council_type")
         .annotate(c=Count("council_id", distinct=True))
         .order_by("council__council_type")
     }
-
-    themes, theme_names = {}, {}
-    for row in (
-        Engagement.themes.through.objects.filter(engagement__in=delivered_ids)
-        .values("expertise__slug", "expertise__name")
-        .annotate(n=Count("engagement_id", distinct=True))
-        .order_by("-n", "expertise__name")
-    ):
-        themes[row["expertise__slug"]] = row["n"]
-        theme_names[row["expertise__slug"]] = row["expertise__name"]
 
     survey = surveys.survey_section(engagements=delivered, quote_ids=quote_ids)
 
@@ -285,6 +221,115 @@ def _compute(
             "code_version": code_version(),
             "database": connection.vendor,
         },
+    }
+
+
+def stocktake_figures(*, period_from: date, period_to: date, planned_until: date, chosen) -> dict:
+    """Offers, totals, regions and themes of the period (the stocktake's counts, and the
+    board dashboard's), in 6 queries whatever the data: delivered and planned are counted
+    side by side with filtered aggregates rather than in a query each."""
+    offer_ids = [offer.pk for offer in chosen]
+    delivered_ids = delivered_engagements(
+        period_from=period_from, period_to=period_to, offer_ids=offer_ids
+    ).values("pk")
+
+    def delivered(prefix=""):
+        return delivered_q(
+            period_from=period_from, period_to=period_to, offer_ids=offer_ids, prefix=prefix
+        )
+
+    def planned(prefix=""):
+        return planned_q(
+            period_to=period_to, planned_until=planned_until, offer_ids=offer_ids, prefix=prefix
+        )
+
+    links = Engagement.councils.through.objects
+    accepted = TeamPlace.objects.filter(status=PlaceStatus.ACCEPTED, engagement__in=delivered_ids)
+    counts = {
+        "delivered": Count("pk", distinct=True, filter=delivered()),
+        "councils_supported": Count("councils", distinct=True, filter=delivered()),
+        "planned": Count("pk", distinct=True, filter=planned()),
+        "planned_councils": Count("councils", distinct=True, filter=planned()),
+    }
+    either = Engagement.objects.filter(delivered() | planned())
+
+    offers = {
+        offer.code: {
+            "name": offer.name,
+            "delivered": 0,
+            "councils_supported": 0,
+            "planned": 0,
+            "planned_councils": 0,
+        }
+        for offer in chosen
+    }
+    for row in either.values("offer__code").annotate(**counts).order_by():
+        offers[row["offer__code"]].update({key: row[key] for key in counts})
+
+    engagement_totals = either.aggregate(**counts)
+    more_than_one_offer = (
+        links.filter(engagement__in=delivered_ids)
+        .values("council_id")
+        .annotate(offers_n=Count("engagement__offer_id", distinct=True))
+        .filter(offers_n__gte=2)
+        .count()
+    )
+    supported_council_ids = links.filter(engagement__in=delivered_ids).values("council_id")
+    peer_totals = accepted.aggregate(
+        peers=Count("peer_id", distinct=True),
+        homes=Count("peer__home_council_id", distinct=True),
+        homes_supported=Count(
+            "peer__home_council_id",
+            distinct=True,
+            filter=Q(peer__home_council_id__in=supported_council_ids),
+        ),
+    )
+    # Councils involved: supported, or home to a peer who took part (each counted once).
+    councils_involved = (
+        engagement_totals["councils_supported"]
+        + peer_totals["homes"]
+        - peer_totals["homes_supported"]
+    )
+
+    totals = {
+        **engagement_totals,
+        "councils_with_more_than_one_offer": more_than_one_offer,
+        "councils_involved": councils_involved,
+        "peers": peer_totals["peers"],
+        "peer_home_councils": peer_totals["homes"],
+    }
+
+    regions = {
+        region.value: {"delivered": 0, "councils_supported": 0, "planned": 0} for region in Region
+    }
+    for row in (
+        links.filter(delivered("engagement__") | planned("engagement__"))
+        .values("council__region")
+        .annotate(
+            delivered=Count("engagement_id", distinct=True, filter=delivered("engagement__")),
+            councils_supported=Count("council_id", distinct=True, filter=delivered("engagement__")),
+            planned=Count("engagement_id", distinct=True, filter=planned("engagement__")),
+        )
+        .order_by()
+    ):
+        regions[row.pop("council__region")] = row
+
+    themes, theme_names = {}, {}
+    for row in (
+        Engagement.themes.through.objects.filter(engagement__in=delivered_ids)
+        .values("expertise__slug", "expertise__name")
+        .annotate(n=Count("engagement_id", distinct=True))
+        .order_by("-n", "expertise__name")
+    ):
+        themes[row["expertise__slug"]] = row["n"]
+        theme_names[row["expertise__slug"]] = row["expertise__name"]
+
+    return {
+        "offers": offers,
+        "totals": totals,
+        "regions": regions,
+        "themes": themes,
+        "theme_names": theme_names,
     }
 
 

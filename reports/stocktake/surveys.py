@@ -108,6 +108,22 @@ def survey_section(*, engagements: QuerySet, quote_ids=None) -> dict:
     }
 
 
+def survey_headlines(*, engagements: QuerySet) -> dict:
+    """The council and peer headlines alone (no quotes, no check): the board dashboard's."""
+    survey_results = _survey_results()
+    if survey_results is None:
+        return {"council_survey": _empty(COUNCIL_KEYS), "peer_survey": _empty(PEER_KEYS)}
+    return {
+        "council_survey": _headline(
+            survey_results(audience="council", engagements=engagements, quotes=False),
+            COUNCIL_KEYS,
+        ),
+        "peer_survey": _headline(
+            survey_results(audience="peer", engagements=engagements, quotes=False), PEER_KEYS
+        ),
+    }
+
+
 def quote_candidates(*, engagements: QuerySet) -> list[dict]:
     """Quotes a manager may pick: consented comments, anonymous ({id, text, audience, offer})."""
     survey_results = _survey_results()
@@ -121,19 +137,27 @@ def quote_candidates(*, engagements: QuerySet) -> list[dict]:
 
 def _never_answered_check(engagements: QuerySet) -> dict:
     from reports.stocktake.checks import _check
-    from surveys.models import Invitation
 
     return _check(
         "surveys_never_answered",
         "Surveys sent and closed without an answer",
         "Surveys are voluntary: a low response rate weakens the survey figures.",
-        Invitation.objects.filter(
-            engagement__in=engagements.values("pk"),
-            sent_at__isnull=False,
-            closes_at__lt=timezone.now(),
-            response__isnull=True,
-        ),
+        never_answered_invitations(engagements),
         field="engagement__reference",
+    )
+
+
+def never_answered_invitations(engagements: QuerySet) -> QuerySet | None:
+    """Invitations sent and closed with no response (None without the surveys app)."""
+    try:
+        from surveys.models import Invitation
+    except ImportError:
+        return None
+    return Invitation.objects.filter(
+        engagement__in=engagements.values("pk"),
+        sent_at__isnull=False,
+        closes_at__lt=timezone.now(),
+        response__isnull=True,
     )
 
 
