@@ -203,6 +203,8 @@ class Engagement(models.Model):
             models.Index(fields=["start_date"]),
             # Newest first: the admin list, the new-requests queue, the council portal.
             models.Index(fields=["-created_at", "-id"], name="engagement_newest_idx"),
+            # Delivered in a period (by the last activity day): stocktakes and the dashboard.
+            models.Index(fields=["end_date"], name="engagement_end_date_idx"),
         ]
         constraints = [
             models.CheckConstraint(
