@@ -125,16 +125,33 @@ def board_dashboard_get(*, user, financial_year: int | None = None, today=None) 
     """
     if not can_read_board_reports(user):
         raise Http404("No such page")
-    from reports.dashboard import board_dashboard_compute
-
     today = today or timezone.localdate()
     financial_year = financial_year if financial_year is not None else financial_year_of(today)
+    return _dashboard_cached(financial_year=financial_year, today=today)[0]
+
+
+def _dashboard_cached(*, financial_year: int, today) -> tuple[dict, bool]:
+    """Return (figures, computed now): from the cache, else computed and cached."""
+    from reports.dashboard import board_dashboard_compute
+
     key = f"reports:dashboard:v1:{financial_year}:{today.isoformat()}:{dashboard_data_version()}"
     figures = cache.get(key)
-    if figures is None:
-        figures = board_dashboard_compute(financial_year=financial_year, today=today)
-        cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
-    return figures
+    if figures is not None:
+        return figures, False
+    figures = board_dashboard_compute(financial_year=financial_year, today=today)
+    cache.set(key, figures, DASHBOARD_CACHE_SECONDS)
+    return figures, True
+
+
+def board_dashboard_warm(*, today=None) -> bool:
+    """Compute this financial year's dashboard into the cache unless it is there already.
+
+    Run every few minutes by beat (reports.dashboard_warm), so after a change to the
+    records the figures are rebuilt by the worker, not by the next board member to open
+    the page. Return True when it computed them. No user: it serves no one directly.
+    """
+    today = today or timezone.localdate()
+    return _dashboard_cached(financial_year=financial_year_of(today), today=today)[1]
 
 
 def dashboard_years(*, today) -> list[int]:

@@ -18,3 +18,11 @@ def report_job_build(job_id: int) -> str:
     status = job.status if job else "skipped or failed"
     logger.info("Report job %s: %s", job_id, status)
     return str(status)
+
+
+@shared_task(name="reports.dashboard_warm")
+def dashboard_warm() -> bool:
+    """Keep the board dashboard's figures for this year in the cache (beat: every 5 minutes)."""
+    from reports.selectors import board_dashboard_warm
+
+    return board_dashboard_warm()

@@ -23,6 +23,7 @@ _SEEDS = [
     ("programmes.migrations.0002_seed_offers", "seed"),
     ("surveys.migrations.0002_seed_templates", "seed"),
     ("notifications.migrations.0002_beat_schedules", "create_schedules"),
+    ("reports.migrations.0003_dashboard_warm_schedule", "create_schedule"),
 ]
 
 
