@@ -558,9 +558,10 @@ def test_no_beat_schedule_runs_between_one_and_two_in_the_morning():
         assert str(task.crontab.timezone) == "Europe/London", task.name
     for task in PeriodicTask.objects.filter(clocked__isnull=False).select_related("clocked"):
         assert task.clocked.clocked_time.astimezone(LONDON).hour != 1, task.name
-    # The planners run from the daily crontab; only the every-minute sweep is an interval.
+    # The planners run from the daily crontab. Intervals don't read the local clock, so
+    # daylight saving can't skip or repeat them: only the sweep and the dashboard warm-up.
     planner_runs = PeriodicTask.objects.get(task="notifications.plan_daily")
     assert planner_runs.crontab is not None and planner_runs.interval is None
     assert set(
         PeriodicTask.objects.filter(interval__isnull=False).values_list("task", flat=True)
-    ) <= {"notifications.sweep", "celery.backend_cleanup"}
+    ) <= {"notifications.sweep", "reports.dashboard_warm", "celery.backend_cleanup"}
