@@ -3,7 +3,8 @@
 The surveys app owns the counting (``surveys.selectors.survey_results``: percent of those
 who answered each question, rounded half up, None when nobody answered); this module only
 asks it about the engagements delivered in the period and puts the answer in the
-stocktake's shape. There is no second counting implementation here.
+stocktake's shape (the board dashboard's headlines alone come from its sibling
+``survey_headlines``, both audiences in one query). There is no counting here.
 """
 
 import hashlib
@@ -29,9 +30,12 @@ def _empty(keys) -> dict:
 
 
 def _headline(results: dict, keys) -> dict:
-    headline = results["headline"]
+    return _headline_of(results["headline"], keys)
+
+
+def _headline_of(headline: dict, keys) -> dict:
     return {
-        "responses": results["respondents"],
+        "responses": headline["respondents"],
         **{key: headline.get(key.removesuffix("_pct")) for key in keys},
     }
 
@@ -109,18 +113,19 @@ def survey_section(*, engagements: QuerySet, quote_ids=None) -> dict:
 
 
 def survey_headlines(*, engagements: QuerySet) -> dict:
-    """The council and peer headlines alone (no quotes, no check): the board dashboard's."""
-    survey_results = _survey_results()
-    if survey_results is None:
+    """The council and peer headlines alone (no quotes, no check): the board dashboard's.
+
+    Counted by ``surveys.selectors.survey_headlines`` (both audiences in one query), the
+    same figures as survey_results' headline.
+    """
+    try:
+        from surveys.selectors import survey_headlines as headlines_count
+    except ImportError:  # the surveys app is not installed in this build
         return {"council_survey": _empty(COUNCIL_KEYS), "peer_survey": _empty(PEER_KEYS)}
+    headlines = headlines_count(engagements=engagements, audiences=("council", "peer"))
     return {
-        "council_survey": _headline(
-            survey_results(audience="council", engagements=engagements, quotes=False),
-            COUNCIL_KEYS,
-        ),
-        "peer_survey": _headline(
-            survey_results(audience="peer", engagements=engagements, quotes=False), PEER_KEYS
-        ),
+        "council_survey": _headline_of(headlines["council"], COUNCIL_KEYS),
+        "peer_survey": _headline_of(headlines["peer"], PEER_KEYS),
     }
 
 
