@@ -456,7 +456,7 @@ def test_suggestions_use_a_constant_number_of_queries(django_assert_num_queries,
         TeamPlaceFactory(peer=peer, engagement=dated_engagement(start=engagement.start_date))
         MatchableOfficerFactory()
 
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(21):
         suggestions_for(engagement)
 
 

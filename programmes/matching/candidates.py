@@ -14,6 +14,8 @@ query per peer), then evaluated with numpy arrays over the pool, so one engageme
 from __future__ import annotations
 
 import calendar
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,8 +24,7 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, FloatField, Max, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models import Count, FloatField, Max, Q
 from django.utils import timezone
 
 from councils.models import Council, CouncilType
@@ -154,6 +155,24 @@ def default_days(engagement: Engagement, activity_days: int | None = None) -> De
 
 # ---------------------------------------------------------------------------------------
 # Bulk data
+
+
+@contextmanager
+def gc_paused():
+    """Hold the cyclic garbage collector while bulk rows are read and turned into arrays.
+
+    Reading the pool makes tens of thousands of short-lived tuples (reference counting
+    frees them; none is in a cycle), and each 700 allocations would otherwise start a
+    collection that walks every young object, now and then every object in the process:
+    a third of the page's CPU and most of its slow outliers. Collection resumes after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _plain_rows(queryset) -> list[tuple]:
@@ -287,7 +306,8 @@ class MatchingData:
     def __init__(self, engagements: list[Engagement]):
         self.facts: dict[int, EngagementFacts] = {}
         self._masks: dict = {}
-        self._load(list(engagements))
+        with gc_paused():
+            self._load(list(engagements))
 
     # -- loading ---------------------------------------------------------------------
 
@@ -443,39 +463,34 @@ class MatchingData:
         ).reshape(-1, 3)
 
     def _load_days(self) -> None:
-        """Days used and caps per financial year involved, and how often each peer served.
+        """Days used and caps per financial year involved, how often each peer served, and
+        the council types they served.
 
-        Three queries whatever the number of years: one pass over the held places sums the
-        days of each year (the rule of selectors.peers_days_used_map) and counts the places;
-        the cap is the setting plus any approved exception (selectors.peers_day_cap_map);
-        and the council types each peer served.
+        Two queries whatever the number of years: one pass over the held places sums the
+        days of each year (the rule of selectors.peers_days_used_map), counts the places
+        and flags the council types of the accepted ones; the cap is the setting plus any
+        approved exception (selectors.peers_day_cap_map).
         """
         years = sorted({f.financial_year for f in self.facts.values()})
-        since = timezone.localdate() - timedelta(days=365 * RECENT_YEARS)
-        aggregates = {
-            "total": Count("id"),
-            "recent": Count("id", filter=Q(engagement__start_date__gte=since)),
-        }
-        for year in years:
-            # As a float: decimals would each go through a converter on 10,000 rows.
-            aggregates[f"used_{year}"] = Cast(
-                Sum("days", filter=Q(engagement__start_date__range=financial_year_bounds(year))),
-                FloatField(),
-            )
+        # Council types each peer knows: their own council's, and those of councils they
+        # served on an accepted place. Only the types that can count for these engagements
+        # (their own and those of the same tier) are read from the places.
+        relevant = set()
+        for facts in self.facts.values():
+            for council_type in facts.council_types:
+                upper = council_type in UPPER_TIER_TYPES
+                relevant |= UPPER_TIER_TYPES if upper else {council_type}
+        relevant = sorted(relevant)
         size = self.pool.size
         self.places_total = np.zeros(size, dtype=np.int64)
         self.places_recent = np.zeros(size, dtype=np.int64)
         self.used: dict[int, np.ndarray] = {year: np.zeros(size) for year in years}
-        rows = _plain_rows(
-            TeamPlace.objects.filter(status__in=HOLDING_STATUSES)
-            .exclude(engagement__status=EngagementStatus.CANCELLED)
-            .order_by()
-            .values("peer_id")
-            .annotate(**aggregates)
-            .values_list("peer_id", *aggregates)
-        )
+        self.knows_type: dict[str, np.ndarray] = {}
+        for council_type in set(self.pool.home_type.tolist()):
+            self.knows_type[council_type] = self.pool.home_type == council_type
+        rows = self._place_history(years, relevant)
         if rows:
-            # None (no days that year) becomes NaN, then 0.
+            # None (no days that year, no such council) becomes NaN, then 0.
             table = np.nan_to_num(np.array(rows, dtype=np.float64))
             indexes = self.pool.indexes_of(table[:, 0].astype(np.int64))
             known = indexes >= 0
@@ -484,6 +499,12 @@ class MatchingData:
             self.places_recent[indexes] = table[:, 2]
             for column, year in enumerate(years, start=3):
                 self.used[year][indexes] = table[:, column]
+            for column, council_type in enumerate(relevant, start=3 + len(years)):
+                served = table[:, column] > 0
+                if served.any():
+                    if council_type not in self.knows_type:
+                        self.knows_type[council_type] = np.zeros(size, dtype=bool)
+                    self.knows_type[council_type][indexes[served]] = True
         base = float(settings.PEER_DAY_CAP)
         self.cap: dict[int, np.ndarray] = {year: np.full(size, base) for year in years}
         for peer_id, year, extra in (
@@ -494,35 +515,61 @@ class MatchingData:
             i = self.pool.index.get(peer_id)
             if i is not None:
                 self.cap[year][i] = base + float(extra)
-        # Council types each peer knows: their own council's, and those of councils they
-        # served on an accepted place. Only the types that can count for these engagements
-        # (their own and those of the same tier) are read from the places.
-        self.knows_type: dict[str, np.ndarray] = {}
-        for council_type in set(self.pool.home_type.tolist()):
-            self.knows_type[council_type] = self.pool.home_type == council_type
-        relevant = set()
-        for facts in self.facts.values():
-            for council_type in facts.council_types:
-                upper = council_type in UPPER_TIER_TYPES
-                relevant |= UPPER_TIER_TYPES if upper else {council_type}
-        rows = _plain_rows(
-            TeamPlace.objects.filter(
-                status=PlaceStatus.ACCEPTED, engagement__councils__council_type__in=relevant
+
+    def _place_history(self, years: list[int], council_types: list[str]) -> list[tuple]:
+        """Per peer with a held place on an engagement not cancelled, in one grouped query:
+        (peer id, places, places since RECENT_YEARS ago, days used in each of `years`,
+        then for each of `council_types` 1 if an accepted place was with such a council).
+
+        Written in SQL because the council types come from a join grouped per engagement
+        first: joined directly, an engagement with two councils would count its places
+        twice. The same rules as selectors.peers_days_used_map; counted and logged like any
+        other query.
+        """
+        connection = connections[TeamPlace.objects.db]
+        quote, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
+        since = timezone.localdate() - timedelta(days=365 * RECENT_YEARS)
+        columns = ["tp.peer_id", "COUNT(*)", "SUM(CASE WHEN e.start_date >= %s THEN 1 ELSE 0 END)"]
+        params: list = [adapt(since)]
+        # As a float: decimals would each go through a converter on 10,000 rows.
+        number = FloatField().db_type(connection)
+        for year in years:
+            first, last = financial_year_bounds(year)
+            columns.append(
+                f"CAST(SUM(CASE WHEN e.start_date BETWEEN %s AND %s THEN tp.days END) AS {number})"
             )
-            .exclude(engagement__status=EngagementStatus.CANCELLED)
-            .order_by()  # the default ordering would join the DISTINCT and defeat it
-            .values_list("peer_id", "engagement__councils__council_type")
-            .distinct()
+            params += [adapt(first), adapt(last)]
+        join = ""
+        if council_types:
+            flags = []
+            for k in range(len(council_types)):
+                columns.append(f"MAX(CASE WHEN tp.status = %s THEN et.t{k} END)")
+                params.append(PlaceStatus.ACCEPTED)
+                flags.append(f"MAX(CASE WHEN c.council_type = %s THEN 1 ELSE 0 END) AS t{k}")
+            through = Engagement.councils.through._meta.db_table
+            # Only placeholders and quoted table names are put in the text.
+            join = (
+                f"LEFT JOIN (SELECT ec.engagement_id, {', '.join(flags)} "  # noqa: S608
+                f"FROM {quote(through)} ec "
+                f"INNER JOIN {quote(Council._meta.db_table)} c ON ec.council_id = c.id "
+                f"WHERE c.council_type IN ({', '.join(['%s'] * len(council_types))}) "
+                "GROUP BY ec.engagement_id) et ON et.engagement_id = tp.engagement_id "
+            )
+            params += [*council_types, *council_types]
+        # The join's parameters come before the WHERE clause's.
+        sql = (
+            f"SELECT {', '.join(columns)} "  # noqa: S608
+            f"FROM {quote(TeamPlace._meta.db_table)} tp "
+            f"INNER JOIN {quote(Engagement._meta.db_table)} e ON tp.engagement_id = e.id "
+            f"{join}"
+            f"WHERE tp.status IN ({', '.join(['%s'] * len(HOLDING_STATUSES))}) "
+            "AND NOT (e.status = %s) "
+            "GROUP BY tp.peer_id"
         )
-        if rows:
-            peer_ids, types = zip(*rows, strict=True)
-            indexes = self.pool.indexes_of(peer_ids)
-            types = np.array(types, dtype=object)
-            for council_type in set(types.tolist()):
-                if council_type not in self.knows_type:
-                    self.knows_type[council_type] = np.zeros(size, dtype=bool)
-                chosen = indexes[(types == council_type) & (indexes >= 0)]
-                self.knows_type[council_type][chosen] = True
+        params += [*HOLDING_STATUSES, EngagementStatus.CANCELLED]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     def _load_training(self) -> None:
         self.last_training = np.zeros(self.pool.size, dtype=np.int64)  # 0: never
