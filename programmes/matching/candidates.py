@@ -257,11 +257,16 @@ class PeerPool:
         regions = np.array([councils[pk][2] for pk in council_ids] or [""], dtype=object)
         self.home_type = types[position] if n else np.array([], dtype=object)
         self.home_region = regions[position] if n else np.array([], dtype=object)
+        self._codes: dict[str, tuple[list, np.ndarray]] = {}
+        if n:
+            # Coded by council (a few hundred values) rather than by peer.
+            for column, values in (("home_type", types), ("home_region", regions)):
+                labels, codes = np.unique(values, return_inverse=True)
+                self._codes[column] = (labels.tolist(), codes.reshape(-1)[position])
         self.group = np.array(columns[4], dtype=object)
         self.role_category = np.array(columns[5], dtype=object)
         self.remote_only = np.array(columns[6], dtype=object) == WorkMode.REMOTE
         self.training_waived = np.array(columns[7], dtype=bool)
-        self._codes: dict[str, tuple[list, np.ndarray]] = {}
 
     def coded(self, column: str) -> tuple[list, np.ndarray]:
         """(sorted distinct values, each peer's position in them) of a text column.
@@ -486,8 +491,9 @@ class MatchingData:
         self.places_recent = np.zeros(size, dtype=np.int64)
         self.used: dict[int, np.ndarray] = {year: np.zeros(size) for year in years}
         self.knows_type: dict[str, np.ndarray] = {}
-        for council_type in set(self.pool.home_type.tolist()):
-            self.knows_type[council_type] = self.pool.home_type == council_type
+        labels, codes = self.pool.coded("home_type")
+        for code in np.unique(codes).tolist():
+            self.knows_type[labels[code]] = codes == code
         rows = self._place_history(years, relevant)
         if rows:
             # None (no days that year, no such council) becomes NaN, then 0.
