@@ -1,9 +1,11 @@
 """The programme manager's admin: a CPC from request to closed, refusals, permissions."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
@@ -31,6 +33,17 @@ from tests.factories_records import (
 
 pytestmark = pytest.mark.django_db
 
+# The day-cap tests book days 60 and 120 days ahead and expect them in one financial year:
+# the clock is frozen in early May so that holds whatever today's date is.
+TODAY = date(2026, 5, 4)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    with time_machine.travel(datetime(2026, 5, 4, 10, 0, tzinfo=ZoneInfo("Europe/London"))):
+        yield
+
+
 CHANGELIST = "admin:programmes_engagement_changelist"
 
 
@@ -57,7 +70,7 @@ def _messages(response):
 
 
 def _start(days_ahead=90):
-    day = date.today() + timedelta(days=days_ahead)
+    day = TODAY + timedelta(days=days_ahead)
     while day.weekday() != 0:  # a Monday
         day += timedelta(days=1)
     return day
