@@ -5,6 +5,7 @@ Idempotent: a second run finds the demo already there and changes nothing.
 """
 
 import contextlib
+import functools
 import logging
 import random
 from datetime import timedelta
@@ -31,7 +32,15 @@ from peers.models import (
     WorkRegion,
 )
 from programmes import services, workflow
-from programmes.models import DayMode, Engagement, EngagementStatus, Offer, PlaceStatus, TeamRole
+from programmes.models import (
+    DayMode,
+    DocumentKind,
+    Engagement,
+    EngagementStatus,
+    Offer,
+    PlaceStatus,
+    TeamRole,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +247,8 @@ def _demo_engagement(*, rng, offer, state, index, councils, by_code, peers, expe
     delivered = workflow.reached(state, EngagementStatus.DELIVERED)
     if delivered:
         start = today - timedelta(days=30 + 40 * index + rng.randint(0, 20))
+    elif state == EngagementStatus.IN_DELIVERY:
+        start = today - timedelta(days=1)  # delivery starts on the first activity day
     else:
         start = today + timedelta(days=20 + 25 * index + rng.randint(0, 20))
     while start.weekday() > 3:
@@ -287,6 +298,8 @@ def _demo_engagement(*, rng, offer, state, index, councils, by_code, peers, expe
         if step == team_from:
             _demo_team(rng=rng, engagement=engagement, peers=peers, demo_peer=demo_peer,
                        manager=manager, delivered=delivered)  # fmt: skip
+        if step == EngagementStatus.FEEDBACK_ISSUED:
+            _demo_feedback_letter(engagement=engagement, manager=manager)
         services.engagement_transition(engagement=engagement, to_status=step, user=manager)
     if state == EngagementStatus.SCHEDULED and offer.code in ("CPC", "BRPS"):
         # An open invitation for the demo peer to answer.
@@ -299,6 +312,33 @@ def _demo_engagement(*, rng, offer, state, index, councils, by_code, peers, expe
                 user=manager,
             )
     return 1
+
+
+@functools.cache
+def _demo_letter_pdf() -> bytes:
+    from weasyprint import HTML
+
+    return HTML(
+        string="<h1>Feedback letter</h1><p>The peer team's findings and recommendations.</p>"
+    ).write_pdf()
+
+
+def _demo_feedback_letter(*, engagement, manager) -> None:
+    """Store the team's feedback letter (a short PDF) through the document service."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from councils.services import engagement_document_upload
+
+    engagement_document_upload(
+        engagement=engagement,
+        user=manager,
+        kind=DocumentKind.FEEDBACK_LETTER,
+        uploaded_file=SimpleUploadedFile(
+            f"Feedback letter {engagement.reference}.pdf",
+            _demo_letter_pdf(),
+            content_type="application/pdf",
+        ),
+    )
 
 
 def _demo_team(*, rng, engagement, peers, demo_peer, manager, delivered):

@@ -220,6 +220,14 @@ class EngagementRequestSerializer(serializers.Serializer):
 class EngagementTransitionSerializer(serializers.Serializer):
     to_status = serializers.ChoiceField(choices=EngagementStatus.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Go ahead although the conditions for the new status are not met (managers "
+        "only); recorded on the timeline.",
+    )
 
 
 # --- Team places ----------------------------------------------------------------------

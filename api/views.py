@@ -163,6 +163,7 @@ class EngagementViewSet(
             engagement=engagement,
             to_status=form.validated_data["to_status"],
             note=form.validated_data["note"],
+            override_reason=form.validated_data["override_reason"],
             user=request.user,
         )
         engagement = selectors.engagement_get_for_api(user=request.user, pk=engagement.pk)

@@ -320,7 +320,12 @@ def engagement_document_upload(
     )
     if not allowed:
         raise PermissionDenied("You cannot add documents to this engagement.")
-    if kind not in (DocumentKind.POSITION_STATEMENT, DocumentKind.PREPARATORY):
+    # Councils send their position statement and preparatory material; managers also store
+    # the team's feedback letter and panel write-ups.
+    kinds = [DocumentKind.POSITION_STATEMENT, DocumentKind.PREPARATORY]
+    if permissions.is_manager(user):
+        kinds += [DocumentKind.FEEDBACK_LETTER, DocumentKind.PANEL_WRITE_UP]
+    if kind not in kinds:
         raise ValidationError({"kind": "Select what the document is"})
     limit = document_max_bytes()
     if uploaded_file.size > limit:
@@ -485,3 +490,57 @@ def engagement_publication_record(
     engagement._change_reason = "Publication recorded by the council"
     engagement.save(update_fields=["publication_decision", "published_report_url", "updated_at"])
     return engagement
+
+
+def engagement_status_notice_send(*, engagement_id: int, to_status: str) -> int:
+    """Tell the council's contacts their engagement was cancelled or postponed; return count.
+
+    Keyed by the engagement, the status and the contact, so re-running queues nothing.
+    """
+    from accounts.models import User
+    from notifications.services import notification_key, notification_queue
+
+    engagement = (
+        Engagement.objects.filter(pk=engagement_id, status=to_status)
+        .prefetch_related("councils")
+        .first()
+    )
+    if engagement is None:
+        return 0
+    changes = engagement.status_changes.filter(to_status=to_status).order_by("-changed_at")
+    stamp = changes.values_list("changed_at", flat=True).first()
+    contacts = (
+        User.objects.filter(
+            is_active=True, groups__name=Role.COUNCIL_CONTACT, council__in=engagement.councils.all()
+        )
+        .exclude(email="")
+        .distinct()
+        .order_by("email")
+    )
+    label = EngagementStatus(to_status).label.lower()
+    site_url = settings.SITE_URL.rstrip("/")
+    queued = 0
+    for contact in contacts:
+        body = (
+            f"{engagement.title} ({engagement.reference}) has been {label}. The peers who "
+            "held places on its team have been told their places are withdrawn."
+        )
+        if to_status == EngagementStatus.POSTPONED:
+            body += " Your programme manager will agree new dates with you."
+        row = notification_queue(
+            kind="notice",
+            recipient=contact.email,
+            key=notification_key(
+                "council_engagement_status", engagement, to_status, contact.email, stamp
+            ),
+            context={
+                "recipient_name": contact.get_full_name(),
+                "subject": f"{engagement.reference} has been {label}",
+                "body": body,
+                "link": f"{site_url}/council/engagements/{engagement.reference}/",
+            },
+            about=engagement,
+            user=contact,
+        )
+        queued += int(row.queued_now)
+    return queued

@@ -369,3 +369,46 @@ def team_place_answer_send(*, place_id: int) -> int:
         )
         queued += 1 if notification.queued_now else 0
     return queued
+
+
+def team_place_withdrawn_send(*, place_id: int, reason: str = "") -> int:
+    """Tell the peer a place they held was withdrawn; return how many emails were queued.
+
+    Keyed by the place and its withdrawal, so re-running queues nothing.
+    """
+    from notifications.services import notification_key, notification_queue
+    from programmes.models import PlaceStatus, TeamPlace
+
+    place = (
+        TeamPlace.objects.select_related("peer__user", "engagement")
+        .filter(pk=place_id, status=PlaceStatus.WITHDRAWN)
+        .first()
+    )
+    if place is None or place.peer.user is None or not place.peer.user.email:
+        return 0
+    account = place.peer.user
+    engagement = place.engagement
+    withdrawn = place.history.filter(status=PlaceStatus.WITHDRAWN).order_by("-history_date")
+    stamp = withdrawn.values_list("history_date", flat=True).first()
+    body = (
+        f"Your place as {place.get_role_display().lower()} on {engagement.title} "
+        f"({engagement.reference}) has been withdrawn. {reason}".strip()
+        + "\n\nThese days no longer count towards your day cap. You do not need to do "
+        "anything. If you have questions, reply to your programme manager."
+    )
+    notification = notification_queue(
+        kind="notice",
+        recipient=account.email,
+        user=account,
+        about=place,
+        key=notification_key(
+            "peer_place_withdrawn", place, account.email, stamp.isoformat() if stamp else ""
+        ),
+        context={
+            "recipient_name": place.peer.name,
+            "subject": f"Your place on {engagement.reference} has been withdrawn",
+            "body": body,
+            "link": _site_url(reverse("peers:engagements")),
+        },
+    )
+    return 1 if notification.queued_now else 0

@@ -246,7 +246,7 @@ class StatusChangeInline(ReadOnlyInline):
     model = StatusChange
     verbose_name = "status change"
     verbose_name_plural = "status timeline"
-    fields = ["changed_at", "from_status", "to_status", "changed_by", "note"]
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "note", "guards_overridden"]
     readonly_fields = fields
 
     def get_queryset(self, request):

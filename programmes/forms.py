@@ -75,6 +75,16 @@ class StatusChangeForm(GOVUKFormMixin, forms.Form):
     note = forms.CharField(
         label=_("Note (optional)"), required=False, max_length=500, widget=forms.Textarea
     )
+    override_reason = forms.CharField(
+        label=_("Reason for going ahead anyway (optional)"),
+        help_text=_(
+            "Only when the engagement does not meet the conditions for the new status and you "
+            "have decided to go ahead. The reason is recorded on the timeline."
+        ),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea,
+    )
 
     def __init__(self, *args, allowed=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,6 +97,7 @@ class StatusChangeForm(GOVUKFormMixin, forms.Form):
         return [
             Field.radios("to_status", legend_size=Size.MEDIUM, small=True),
             Field.textarea("note", rows=2),
+            Field.textarea("override_reason", rows=2),
         ]
 
 

@@ -281,6 +281,12 @@ class StatusChange(models.Model):
     )
     changed_at = models.DateTimeField()
     note = models.TextField(blank=True)
+    guards_overridden = models.TextField(
+        blank=True,
+        help_text=_(
+            "The workflow's conditions a manager overrode for this change (the note says why)."
+        ),
+    )
 
     class Meta:
         ordering = ["changed_at", "id"]

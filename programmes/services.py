@@ -21,7 +21,6 @@ from programmes.models import (
     HOLDING_STATUSES,
     ActivityDay,
     DayCapException,
-    DayMode,
     DeliveryMode,
     Engagement,
     EngagementMilestone,
@@ -66,17 +65,7 @@ def engagement_create(
 ) -> Engagement:
     """Record a new engagement (a council's request, or a manager's entry)."""
     councils = list(councils)
-    if not councils:
-        raise ValidationError({"councils": "Select at least one council."})
-    if len(councils) > 1 and not offer.serves_group and offer.code not in ("CPC", "FPC", "GPC"):
-        raise ValidationError(
-            {"councils": f"A {offer.code} is for one council. Request one for each council."}
-        )
-    abolished = [c.name for c in councils if c.abolished_on]
-    if abolished and status in workflow.OPEN_STATES:
-        raise ValidationError(
-            {"councils": f"{', '.join(abolished)} no longer exists. Choose its successor."}
-        )
+    _check_councils(offer=offer, councils=councils, status=status)
     for attempt in range(5):
         try:
             with transaction.atomic():
@@ -106,28 +95,74 @@ def engagement_create(
     return engagement
 
 
-def _check_onsite_rule(engagement: Engagement, to_status: str, days=None) -> None:
-    """Rule 4: an offer that requires an onsite element cannot be scheduled without one."""
-    if not engagement.offer.onsite_required or not workflow.reached(
-        to_status, EngagementStatus.SCHEDULED
-    ):
-        return
-    if days is None:
-        has_onsite = engagement.activity_days.filter(mode=DayMode.ONSITE).exists()
-    else:
-        has_onsite = any(mode == DayMode.ONSITE for _, mode in days)
-    if not has_onsite:
-        raise ValidationError(
-            f"A {engagement.offer.code} must have at least one onsite activity day before it "
-            "is scheduled. It can be blended with remote days, but never fully remote."
+def _status_days_recheck(engagement: Engagement) -> None:
+    """After a change to days, offer or delivery: the current status's day conditions hold.
+
+    The same conditions (and words) as `workflow.transition_blockers` for moving there.
+    """
+    blockers = [
+        b
+        for b in workflow.transition_blockers(
+            engagement=engagement, to_status=engagement.status, today=timezone.localdate()
         )
+        if b.code in ("days", "onsite")
+    ]
+    if blockers:
+        raise ValidationError([b.message for b in blockers], code=blockers[0].code)
+
+
+def _actor(user):
+    return user if user is not None and user.is_authenticated else None
+
+
+def _blockers_refuse_or_override(
+    *, blockers: list[workflow.Blocker], user, override_reason: str
+) -> str:
+    """Refuse with every blocker's words, or return them joined when a manager overrides.
+
+    A manager may override the workflow's conditions only with a recorded reason; the
+    returned text is stored on the status change beside the reason (the audit).
+    """
+    if not blockers:
+        return ""
+    if not override_reason.strip():
+        raise ValidationError([b.message for b in blockers], code=blockers[0].code)
+    if user is None or not user.has_perm("programmes.change_engagement"):
+        raise PermissionDenied("Only a programme manager can override the workflow's conditions.")
+    return " ".join(b.message for b in blockers)
+
+
+def _places_withdraw_for(*, engagement: Engagement, user, reason: str) -> list[TeamPlace]:
+    """Withdraw every invited, accepted and reserve place; tell the peers who held one."""
+    places = list(
+        TeamPlace.objects.select_for_update()
+        .filter(
+            engagement=engagement,
+            status__in=(PlaceStatus.INVITED, PlaceStatus.ACCEPTED, PlaceStatus.RESERVE),
+        )
+        .order_by("id")
+    )
+    for place in places:
+        _place_withdraw(place=place, user=user, reason=reason)
+    return places
 
 
 @transaction.atomic
 def engagement_transition(
-    *, engagement: Engagement, to_status: str, user=None, note: str = ""
+    *,
+    engagement: Engagement,
+    to_status: str,
+    user=None,
+    note: str = "",
+    override_reason: str = "",
 ) -> Engagement:
-    """Move an engagement to another status if the workflow allows it; record who and when."""
+    """Move an engagement to another status when the workflow and its conditions allow.
+
+    The conditions are `workflow.transition_blockers`; a refusal names every one that is
+    not met. A manager may override them only with `override_reason`, which is recorded
+    with the conditions overridden. Cancelling or postponing withdraws every place and
+    tells the peers and the council.
+    """
     engagement = (
         Engagement.objects.select_for_update().select_related("offer").get(pk=engagement.pk)
     )
@@ -137,22 +172,39 @@ def engagement_transition(
             f"An engagement that is {EngagementStatus(from_status).label.lower()} cannot "
             f"move to {EngagementStatus(to_status).label.lower()}."
         )
-    _check_onsite_rule(engagement, to_status)
-    if to_status == EngagementStatus.SCHEDULED and not engagement.start_date:
-        raise ValidationError("Set the activity days before scheduling the engagement.")
+    overridden = _blockers_refuse_or_override(
+        blockers=workflow.transition_blockers(
+            engagement=engagement, to_status=to_status, today=timezone.localdate()
+        ),
+        user=user,
+        override_reason=override_reason,
+    )
+    from programmes import tasks
+
+    if overridden:
+        note = f"Override: {override_reason.strip()}" + (f" ({note})" if note else "")
     engagement.status = to_status
     engagement._change_reason = note or f"Status {from_status} → {to_status}"
+    engagement._history_user = _actor(user)
     engagement.save(update_fields=["status", "updated_at"])
     StatusChange.objects.create(
         engagement=engagement,
         from_status=from_status,
         to_status=to_status,
-        changed_by=user if user and user.is_authenticated else None,
+        changed_by=_actor(user),
         changed_at=timezone.now(),
         note=note,
+        guards_overridden=overridden,
     )
-    from programmes import tasks
-
+    if to_status in (EngagementStatus.CANCELLED, EngagementStatus.POSTPONED):
+        label = EngagementStatus(to_status).label.lower()
+        _places_withdraw_for(
+            engagement=engagement, user=user, reason=f"The engagement was {label}."
+        )
+        engagement_id = engagement.pk
+        transaction.on_commit(
+            lambda: tasks.engagement_council_notice.delay(engagement_id, to_status)
+        )
     transaction.on_commit(
         lambda: tasks.engagement_status_changed.delay(engagement.pk, from_status, to_status)
     )
@@ -161,16 +213,25 @@ def engagement_transition(
 
 @transaction.atomic
 def engagement_activity_days_set(
-    *, engagement: Engagement, days: Iterable[tuple[date, str]], user=None
+    *,
+    engagement: Engagement,
+    days: Iterable[tuple[date, str]],
+    user=None,
+    withdraw_breaching: bool = False,
 ) -> Engagement:
-    """Replace the activity days; update the dates and move the computed milestones."""
+    """Replace the activity days; update the dates and move the computed milestones.
+
+    Every invited and accepted place is checked again against every placement rule on the
+    new days (clashes, unavailability, the day cap of the new financial year …): the change
+    is refused naming the peers and rules, or with `withdraw_breaching` those places are
+    withdrawn in the same transaction and their peers told.
+    """
     days = sorted(dict(days).items())
     engagement = (
         Engagement.objects.select_for_update().select_related("offer").get(pk=engagement.pk)
     )
     if engagement.effective_delivery == DeliveryMode.REMOTE and engagement.offer.onsite_required:
         raise ValidationError(f"A {engagement.offer.code} cannot be delivered fully remotely.")
-    _check_onsite_rule(engagement, engagement.status, days)
     engagement.activity_days.all().delete()
     # bulk_create_with_history: the days' history rows are written too (plain bulk_create
     # would skip django-simple-history).
@@ -179,7 +240,12 @@ def engagement_activity_days_set(
     )
     engagement.start_date = days[0][0] if days else None
     engagement.end_date = days[-1][0] if days else None
+    engagement._history_user = _actor(user)
     engagement.save(update_fields=["start_date", "end_date", "updated_at"])
+    _status_days_recheck(engagement)
+    _held_places_recheck(
+        engagement=engagement, user=user, withdraw=withdraw_breaching, what="activity days"
+    )
     engagement_milestones_recompute(engagement=engagement)
     return engagement
 
@@ -202,6 +268,50 @@ def engagement_milestones_recompute(*, engagement: Engagement) -> None:
         elif not milestone.fixed_by_hand and milestone.due_on != due:
             milestone.due_on = due
             milestone.save(update_fields=["due_on"])
+
+
+def _held_places_recheck(
+    *, engagement: Engagement, user, withdraw: bool, what: str
+) -> list[TeamPlace]:
+    """Check every held place against every placement rule as the engagement now stands.
+
+    Called by each write that changes what the rules read (days, councils, delivery, offer)
+    after it has written, inside its transaction: a refusal rolls the write back. Returns the
+    places withdrawn (only with `withdraw`).
+    """
+    places = list(
+        TeamPlace.objects.filter(engagement=engagement, status__in=HOLDING_STATUSES)
+        .select_related("peer")
+        .order_by("peer_id")
+    )
+    breaking, messages = [], []
+    for place in places:
+        peer = _lock_peer(place.peer)
+        breaches = rules.placement_breaches(
+            peer=peer, engagement=engagement, role=place.role, days=place.days, place=place
+        )
+        if breaches:
+            breaking.append(place)
+            messages += [b.message for b in breaches]
+    if not breaking:
+        return []
+    if not withdraw:
+        names = workflow._names(breaking)
+        messages.append(
+            f"Changing the {what} would break the rules above for {names}. Keep the "
+            f"{what}, or withdraw {'that place' if len(breaking) == 1 else 'those places'} "
+            "first."
+        )
+        raise ValidationError(messages, code="places")
+    for place in breaking:
+        locked = TeamPlace.objects.select_for_update().get(pk=place.pk)
+        _place_withdraw(
+            place=locked,
+            user=user,
+            reason=f"The engagement's {what} changed, so the place no longer fits the "
+            "programme's rules.",
+        )
+    return breaking
 
 
 def _lock_peer(peer: Peer) -> Peer:
@@ -358,11 +468,35 @@ def team_place_confirm(*, place: TeamPlace, user=None) -> TeamPlace:
     return place
 
 
-@transaction.atomic
-def team_place_withdraw(*, place: TeamPlace, user=None) -> TeamPlace:
-    """Withdraw a place (its days no longer count towards the cap)."""
+def _place_withdraw(*, place: TeamPlace, user, reason: str) -> None:
+    # The caller holds the place's row lock. A peer who held an invited or accepted place
+    # is told; a reserve was never asked, so is not.
+    from programmes import tasks
+
+    held = place.status in HOLDING_STATUSES
     place.status = PlaceStatus.WITHDRAWN
+    place._change_reason = reason or "Withdrawn"
+    place._history_user = _actor(user)
     place.save(update_fields=["status"])
+    if held:
+        place_id = place.pk
+        transaction.on_commit(lambda: tasks.team_place_withdrawn.delay(place_id, reason))
+
+
+@transaction.atomic
+def team_place_withdraw(*, place: TeamPlace, user=None, reason: str = "") -> TeamPlace:
+    """Withdraw a place (its days no longer count towards the cap) and tell the peer.
+
+    Only an invited, accepted or reserve place can be withdrawn; the place's row is locked
+    so a peer's answer and a withdrawal cannot cross.
+    """
+    place = TeamPlace.objects.select_for_update().select_related("peer").get(pk=place.pk)
+    if place.status not in (*HOLDING_STATUSES, PlaceStatus.RESERVE):
+        raise ValidationError(
+            f"{place.peer}'s place is {place.get_status_display().lower()}, so there is "
+            "nothing to withdraw."
+        )
+    _place_withdraw(place=place, user=user, reason=reason)
     return place
 
 
@@ -447,12 +581,15 @@ def engagement_update(
     user=None,
     councils: Iterable[Council] | None = None,
     themes: Iterable | None = None,
+    withdraw_breaching: bool = False,
     **fields,
 ) -> Engagement:
     """Change an engagement's details (not its status or days); return it.
 
-    Councils are checked as when recorded and against every held team place (rule 2);
-    an offer that requires an onsite element can never be set to fully remote.
+    Councils are checked as when recorded; an offer that requires an onsite element can
+    never be set to fully remote. A change of councils, offer or delivery checks every held
+    place against every placement rule again: refused naming the peers and rules, or with
+    `withdraw_breaching` those places are withdrawn and their peers told.
     """
     unknown = set(fields) - set(_ENGAGEMENT_DETAIL_FIELDS)
     if unknown:
@@ -461,33 +598,32 @@ def engagement_update(
         Engagement.objects.select_for_update().select_related("offer").get(pk=engagement.pk)
     )
     changed = [name for name, value in fields.items() if getattr(engagement, name) != value]
+    recheck = False
     for name in changed:
         setattr(engagement, name, fields[name])
-    if "offer" in changed or "delivery" in changed:
-        if (
-            engagement.effective_delivery == DeliveryMode.REMOTE
-            and engagement.offer.onsite_required
-        ):
-            raise ValidationError(f"A {engagement.offer.code} cannot be delivered fully remotely.")
-        _check_onsite_rule(engagement, engagement.status)
+    if ("offer" in changed or "delivery" in changed) and (
+        engagement.effective_delivery == DeliveryMode.REMOTE and engagement.offer.onsite_required
+    ):
+        raise ValidationError(f"A {engagement.offer.code} cannot be delivered fully remotely.")
     if councils is not None:
         councils = list(councils)
         if {c.pk for c in councils} != set(engagement.councils.values_list("pk", flat=True)):
             _check_councils(offer=engagement.offer, councils=councils, status=engagement.status)
-            held = TeamPlace.objects.filter(
-                engagement=engagement, status__in=HOLDING_STATUSES
-            ).select_related("peer__user", "peer__home_council")
-            breaches = []
-            for place in held:
-                breaches += rules.council_breaches(peer=place.peer, councils=councils)
-            _refuse_breaches(breaches)
             engagement.councils.set(councils)
+            recheck = True
     if themes is not None:
         themes = list(themes)
         if {t.pk for t in themes} != set(engagement.themes.values_list("pk", flat=True)):
             engagement.themes.set(themes)
     if changed:
+        engagement._history_user = _actor(user)
         engagement.save(update_fields=[*changed, "updated_at"])
+    if {"offer", "delivery"} & set(changed):
+        _status_days_recheck(engagement)
+    if recheck or {"offer", "delivery"} & set(changed):
+        _held_places_recheck(
+            engagement=engagement, user=user, withdraw=withdraw_breaching, what="details"
+        )
     return engagement
 
 
@@ -506,21 +642,31 @@ def engagement_status_record(
     from_status = engagement.status
     if from_status == to_status:
         return engagement
-    _check_onsite_rule(engagement, to_status)
-    if workflow.reached(to_status, EngagementStatus.SCHEDULED) and not engagement.start_date:
-        raise ValidationError("Set the activity days before scheduling the engagement.")
+    blockers = workflow.transition_blockers(
+        engagement=engagement, to_status=to_status, today=timezone.localdate(), history=True
+    )
+    # The team and the feedback letter may follow in the same import, or be held elsewhere:
+    # those conditions are recorded as overridden by the import. Days and dates are not.
+    hard = [b for b in blockers if b.code not in _IMPORT_RECORDED]
+    if hard:
+        raise ValidationError([b.message for b in hard], code=hard[0].code)
     engagement.status = to_status
     engagement._change_reason = note
+    engagement._history_user = _actor(user)
     engagement.save(update_fields=["status", "updated_at"])
     StatusChange.objects.create(
         engagement=engagement,
         from_status=from_status,
         to_status=to_status,
-        changed_by=user if user and user.is_authenticated else None,
+        changed_by=_actor(user),
         changed_at=timezone.now(),
         note=note,
+        guards_overridden=" ".join(b.message for b in blockers),
     )
     return engagement
+
+
+_IMPORT_RECORDED = {"team", "feedback"}
 
 
 @transaction.atomic

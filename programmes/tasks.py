@@ -38,5 +38,23 @@ def team_place_answered(place_id: int) -> None:
     logger.info("Team place %s answered (%s email queued)", place_id, queued)
 
 
+@shared_task(name="programmes.team_place_withdrawn")
+def team_place_withdrawn(place_id: int, reason: str = "") -> None:
+    """Tell the peer their place was withdrawn."""
+    from peers.services import team_place_withdrawn_send
+
+    queued = team_place_withdrawn_send(place_id=place_id, reason=reason)
+    logger.info("Team place %s withdrawn (%s email queued)", place_id, queued)
+
+
+@shared_task(name="programmes.engagement_council_notice")
+def engagement_council_notice(engagement_id: int, to_status: str) -> None:
+    """Tell the council's contacts their engagement was cancelled or postponed."""
+    from councils.services import engagement_status_notice_send
+
+    queued = engagement_status_notice_send(engagement_id=engagement_id, to_status=to_status)
+    logger.info("Engagement %s %s (%s council email queued)", engagement_id, to_status, queued)
+
+
 # Matching tasks live in their own module; importing it here registers them with Celery.
 from programmes.tasks_matching import allocation_run_execute  # noqa: E402, F401

@@ -118,6 +118,7 @@ class EngagementStatusView(ManagerRequiredMixin, TemplateView):
                     to_status=form.cleaned_data["to_status"],
                     user=request.user,
                     note=form.cleaned_data["note"],
+                    override_reason=form.cleaned_data["override_reason"],
                 )
             except ValidationError as error:
                 _apply_errors(form, error)

@@ -23,6 +23,7 @@ from programmes.models import (
 )
 from tests.factories import CouncilFactory, DirectorFactory, ManagerFactory
 from tests.factories_admin import add_inline_row, admin_form_data, inline_prefix
+from tests.factories_council_portal import DocumentFactory
 from tests.factories_records import (
     OfficerPeerFactory,
     PeerFactory,
@@ -138,16 +139,23 @@ def test_manager_runs_a_cpc_from_request_to_closed_in_the_admin(manager_client):
     assert "Confirmed 2 place(s)." in _messages(response)
     assert engagement.places.filter(status=PlaceStatus.ACCEPTED).count() == 2
 
-    # …and moves it on to closed
-    for status in (
-        "team_confirmed",
-        "in_delivery",
-        "delivered",
-        "feedback_issued",
-        "follow_up",
-        "closed",
-    ):
-        _act(manager_client, f"move_to_{status}", engagement)
+    # …confirms the team, but cannot start delivery before the first activity day
+    _act(manager_client, "move_to_team_confirmed", engagement)
+    response = _act(manager_client, "move_to_in_delivery", engagement)
+    errors = [m for m in _messages(response) if "before the first activity day" in m]
+    assert errors, _messages(response)
+    engagement.refresh_from_db()
+    assert engagement.status == EngagementStatus.TEAM_CONFIRMED
+
+    # …and, once the days have come and the feedback letter is uploaded, moves it to closed
+    manager = page.wsgi_request.user
+    with time_machine.travel(datetime.combine(start + timedelta(days=2), datetime.min.time())):
+        manager_client.force_login(manager)  # the session would have expired by then
+        for status in ("in_delivery", "delivered"):
+            _act(manager_client, f"move_to_{status}", engagement)
+        DocumentFactory(engagement=engagement)
+        for status in ("feedback_issued", "follow_up", "closed"):
+            _act(manager_client, f"move_to_{status}", engagement)
     engagement.refresh_from_db()
 
     # Then every step is on the timeline with who did it

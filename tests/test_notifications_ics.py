@@ -40,7 +40,11 @@ def test_a_team_invitation_carries_the_activity_days(django_capture_on_commit_ca
 
 
 def test_a_survey_invitation_carries_its_closing_day(django_capture_on_commit_callbacks):
-    engagement = ScheduledEngagementFactory(status=EngagementStatus.IN_DELIVERY, offer=offer("CPC"))
+    engagement = ScheduledEngagementFactory(
+        status=EngagementStatus.IN_DELIVERY,
+        offer=offer("CPC"),
+        start_date=timezone.localdate() - timedelta(days=2),
+    )
     CouncilContactFactory(council=engagement.councils.get())
     with django_capture_on_commit_callbacks(execute=True):
         engagement_transition(engagement=engagement, to_status=EngagementStatus.DELIVERED)

@@ -1,10 +1,12 @@
 """The programme's rules, enforced in the service layer (records issue, rules 1–6)."""
 
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
@@ -24,6 +26,7 @@ from programmes.selectors import (
     peer_days_used,
 )
 from tests.factories import CouncilFactory, DirectorFactory, DistrictFactory, ManagerFactory
+from tests.factories_council_portal import DocumentFactory
 from tests.factories_records import (
     EngagementFactory,
     OfficerPeerFactory,
@@ -34,6 +37,8 @@ from tests.factories_records import (
 )
 
 pytestmark = pytest.mark.django_db
+
+LONDON = ZoneInfo("Europe/London")
 
 
 def _engagement_on(start: date, days: int = 1, **kwargs):
@@ -321,24 +326,35 @@ def test_postponed_can_return_to_scheduled_and_cancelled_is_final():
 
 def test_a_full_cpc_runs_from_request_to_closed():
     manager = ManagerFactory()
-    engagement = services.engagement_create(
-        offer=offer("CPC"),
-        councils=[CouncilFactory()],
-        title="Corporate peer challenge",
-        user=manager,
-    )
-    assert engagement.reference.startswith("CPC-")
-    services.engagement_transition(engagement=engagement, to_status="scoping", user=manager)
-    services.engagement_activity_days_set(
-        engagement=engagement,
-        days=[(date(2027, 2, d), DayMode.ONSITE) for d in (2, 3, 4, 5)],
-        user=manager,
-    )
-    for status in workflow.ORDER[2:]:
-        services.engagement_transition(engagement=engagement, to_status=status, user=manager)
+    with time_machine.travel(datetime(2026, 6, 1, 10, tzinfo=LONDON), tick=False):
+        engagement = services.engagement_create(
+            offer=offer("CPC"),
+            councils=[CouncilFactory()],
+            title="Corporate peer challenge",
+            user=manager,
+        )
+        assert engagement.reference.startswith("CPC-")
+        services.engagement_transition(engagement=engagement, to_status="scoping", user=manager)
+        services.engagement_activity_days_set(
+            engagement=engagement,
+            days=[(date(2027, 2, d), DayMode.ONSITE) for d in (2, 3, 4, 5)],
+            user=manager,
+        )
+        services.engagement_transition(engagement=engagement, to_status="scheduled", user=manager)
+        TeamPlaceFactory(engagement=engagement, status=PlaceStatus.ACCEPTED)
+        services.engagement_transition(
+            engagement=engagement, to_status="team_confirmed", user=manager
+        )
+    with time_machine.travel(datetime(2027, 2, 5, 17, tzinfo=LONDON), tick=False):
+        for status in ("in_delivery", "delivered"):
+            services.engagement_transition(engagement=engagement, to_status=status, user=manager)
+        DocumentFactory(engagement=engagement)
+        for status in ("feedback_issued", "follow_up", "closed"):
+            services.engagement_transition(engagement=engagement, to_status=status, user=manager)
     engagement.refresh_from_db()
     assert engagement.status == "closed"
     assert engagement.status_changes.count() == 9
+    assert not engagement.status_changes.exclude(guards_overridden="").exists()
 
 
 # Milestones ----------------------------------------------------------------------------

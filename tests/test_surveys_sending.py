@@ -25,6 +25,8 @@ pytestmark = pytest.mark.django_db
 
 
 def in_delivery(**kwargs):
+    """An engagement in delivery whose last activity day is today (so it may be delivered)."""
+    kwargs.setdefault("start_date", timezone.localdate() - timedelta(days=2))
     return ScheduledEngagementFactory(status=EngagementStatus.IN_DELIVERY, **kwargs)
 
 
