@@ -14,9 +14,11 @@ import sys
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
+import time_machine
 from celery import Celery
 from django.conf import settings as django_settings
 from django.core import mail
@@ -251,13 +253,29 @@ def _answer_every_question(page) -> None:
 
 
 def manager_delivers_and_council_answers_the_survey(page, engagement: Engagement) -> None:
+    # The other peers accepted by telephone; the manager records it (the team is confirmed
+    # only when every place is accepted).
+    for place in engagement.places.filter(status=PlaceStatus.INVITED):
+        services.team_place_confirm(place=place)
+    engagement.refresh_from_db()
     sign_in(page, "pm@example.org", factories.PASSWORD)
     visit(page, f"/manage/engagements/{engagement.pk}/")
-    mail.outbox.clear()
-    for label in ("Team confirmed", "In delivery", "Delivered"):
-        _change_status(page, label)
-    screenshot(page, "e2e-4-manager-delivered")
+    _change_status(page, "Team confirmed")
     _sign_out(page)
+    # Delivery cannot start before the first activity day: the clock moves to the last one.
+    last_day = datetime.combine(engagement.end_date, datetime.min.time()).replace(hour=17)
+    with time_machine.travel(last_day.replace(tzinfo=ZoneInfo("Europe/London"))):
+        sign_in(page, "pm@example.org", factories.PASSWORD)
+        visit(page, f"/manage/engagements/{engagement.pk}/")
+        mail.outbox.clear()
+        for label in ("In delivery", "Delivered"):
+            _change_status(page, label)
+        screenshot(page, "e2e-4-manager-delivered")
+        _sign_out(page)
+        _council_answers_the_survey(page)
+
+
+def _council_answers_the_survey(page) -> None:
 
     message = next(m for m in mail.outbox if m.to == ["policy@brightwater.example.org"])
     url = re.search(r"https?://\S+/surveys/[A-Za-z0-9_-]{20,64}/", message.body).group(0)
