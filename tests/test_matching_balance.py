@@ -7,6 +7,7 @@ see each member peer's party (board members and group offices never see the page
 """
 
 import pytest
+from django.urls import reverse
 
 from councils.models import PoliticalControl
 from peers.models import Peer, PoliticalGroup, RoleCategory
@@ -14,7 +15,12 @@ from programmes.matching.politics import PoliticalBalance, TeamMember
 from programmes.matching.scoring import Weights
 from programmes.matching.suggestions import suggestions_for
 from programmes.models import MEMBER_ROLES, PlaceStatus, TeamRole
-from tests.factories import CouncilFactory
+from tests.factories import (
+    BoardMemberFactory,
+    CouncilFactory,
+    GroupOfficeFactory,
+    ManagerFactory,
+)
 from tests.factories_matching import (
     MatchableOfficerFactory,
     MatchablePeerFactory,
@@ -213,6 +219,39 @@ def test_the_explanation_equals_what_the_team_has(kind):
         alone = groups.count(group) == 1
         assert (_political_part(candidate).points > 0) == alone
         assert ("a group the team does not have yet" in _political_part(candidate).reason) == alone
+
+
+def test_parties_are_on_the_page_for_a_manager_and_nobody_else(client):
+    # Given a Labour council's CPC with a Liberal Democrat lead already invited
+    engagement = _cpc(PoliticalControl.LABOUR)
+    invited = _member(LIB_DEM, name="Alex Invited")
+    TeamPlaceFactory(engagement=engagement, peer=invited, role=TeamRole.LEAD_MEMBER)
+    suggested = _member(CONSERVATIVE, name="Sam Suggested")
+    _member(LIB_DEM, name="Pat Other")
+    url = reverse("programmes:suggest_team", args=[engagement.pk])
+
+    # When a manager opens the suggestions page
+    client.force_login(ManagerFactory())
+    html = client.get(url).content.decode()
+
+    # Then each candidate member peer's party is shown with them, and the team's balance
+    # names the party of every member peer on it
+    assert "Party: Conservative" in html
+    assert "Party: Liberal Democrat" in html
+    assert "Political balance" in html
+    assert "Alex Invited, Liberal Democrat (lead member peer, invited)" in html
+    assert "Sam Suggested, Conservative (member peer, suggested)" in html
+    assert "Politically balanced: the 2 member peers come from 2 groups" in html
+    assert suggested.pk in {
+        c.peer_id for c in _suggested(suggestions_for(engagement), TeamRole.MEMBER)
+    }
+
+    # And board members and group offices do not see the page at all
+    for user in (BoardMemberFactory(), GroupOfficeFactory()):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 403
+        assert "Liberal Democrat" not in response.content.decode()
 
 
 # The sentences, from the facts alone ------------------------------------------------------
