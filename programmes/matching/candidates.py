@@ -199,7 +199,7 @@ class EngagementFacts:
     council_ids: frozenset[int]
     council_regions: frozenset[str]
     council_types: frozenset[str]
-    political_control: str
+    political_control: str  # the councils' control when they share one, else ""
     area_ids: frozenset[int]  # two-tier areas of its councils, minus the councils themselves
     start: date | None
     end: date | None
@@ -210,6 +210,7 @@ class EngagementFacts:
     place_peer_ids: frozenset[int] = frozenset()  # any place on the team, any status
     theme_ids: frozenset[int] = frozenset()
     theme_names: dict[int, str] = field(default_factory=dict)
+    political_controls: frozenset[str] = frozenset()  # each council's, "" when not recorded
 
     @property
     def reference(self) -> date:
@@ -350,7 +351,7 @@ class MatchingData:
             places.setdefault(place.engagement_id, []).append(place)
         for engagement in engagements:
             ids = frozenset(c.pk for c in engagement.councils.all())
-            controls = {councils[c].political_control for c in ids}
+            controls = frozenset(councils[c].political_control for c in ids)
             area_ids = set()
             for council_id in ids:
                 area_ids |= areas.get(council_id, {council_id}) - {council_id}
@@ -361,7 +362,8 @@ class MatchingData:
                 council_ids=ids,
                 council_regions=frozenset(councils[c].region for c in ids),
                 council_types=frozenset(councils[c].council_type for c in ids),
-                political_control=controls.pop() if len(controls) == 1 else "",
+                political_control=next(iter(controls)) if len(controls) == 1 else "",
+                political_controls=controls,
                 area_ids=frozenset(area_ids),
                 start=engagement.start_date,
                 end=engagement.end_date or engagement.start_date,

@@ -16,10 +16,16 @@ import numpy as np
 from django.template.defaultfilters import floatformat
 from django.utils import translation
 
-from councils.models import PoliticalControl
 from peers.models import PREFER_NOT_TO_SAY, EqualitiesAnswers, Expertise, RoleCategory
 from programmes.matching.candidates import UPPER_TIER_TYPES, MatchingData
-from programmes.models import MEMBER_ROLES, TeamRole
+from programmes.matching.politics import (
+    PARTY_CONTROLS,
+    TeamMember,
+    group_fit,
+    group_fit_reason,
+    single_party,
+)
+from programmes.models import MEMBER_ROLES, PlaceStatus, TeamRole
 
 PARTS = ("expertise", "role_fit", "political_fit", "independence", "fairness", "experience")
 PART_LABELS = {
@@ -38,10 +44,6 @@ NEIGHBOUR_CATEGORIES = {
     RoleCategory.DIRECTOR: {RoleCategory.CHIEF_EXECUTIVE},
     RoleCategory.FINANCE: {RoleCategory.DIRECTOR},
     RoleCategory.LEGAL_DEMOCRATIC: {RoleCategory.DIRECTOR},
-}
-PARTY_CONTROLS = frozenset(PoliticalControl.values) - {
-    PoliticalControl.NO_OVERALL_CONTROL,
-    PoliticalControl.OTHER,
 }
 DIVERSITY_DIMENSIONS = ("sex", "ethnic_group", "age_band")
 
@@ -216,9 +218,21 @@ def _engagement_parts(data: MatchingData, engagement_id: int) -> _EngagementPart
 
 
 class RoleScores:
-    """Every part of the score for every peer in the pool, for one role on one engagement."""
+    """Every part of the score for every peer in the pool, for one role on one engagement.
 
-    def __init__(self, data: MatchingData, engagement_id: int, role: str, weights: Weights):
+    Political fit compares member peers with `team`: the member peers already on the team
+    (by default its invited and accepted places; the suggested team passes those it chose
+    before this role as well). See programmes.matching.politics.
+    """
+
+    def __init__(
+        self,
+        data: MatchingData,
+        engagement_id: int,
+        role: str,
+        weights: Weights,
+        team: list[TeamMember] | None = None,
+    ):
         self.data, self.role, self.weights = data, role, weights
         self.facts = facts = data.facts[engagement_id]
         pool = data.pool
@@ -243,37 +257,28 @@ class RoleScores:
         else:
             self.parts["role_fit"] = np.zeros(n)
 
-        # Political fit (member places only).
-        control = facts.political_control
-        self.team_groups = self._team_groups()
-        if role not in MEMBER_ROLES:
-            self.parts["political_fit"] = np.zeros(n)
-        elif role == TeamRole.LEAD_MEMBER:
-            if control in PARTY_CONTROLS:
-                self.parts["political_fit"] = np.where(pool.is_in("group", [control]), 1.0, 0.0)
-            else:
-                self.parts["political_fit"] = np.full(n, 0.5)
-        else:
-            taken = set(self.team_groups)
-            if not taken and control in PARTY_CONTROLS:
-                # No lead member peer yet: they will usually share the administration's group.
-                taken = {control}
-            self.parts["political_fit"] = np.where(pool.is_in("group", taken), 0.0, 1.0)
         self.parts["independence"] = shared.independence
         self.parts["fairness"] = shared.fairness
         self.parts["experience"] = shared.experience
-
-        self.total = sum(self.parts[p] * weights.of(p) for p in PARTS)
         self.most = sum(weights.of(p) for p in PARTS)
+        self.set_team(held_members(data, engagement_id) if team is None else team)
 
-    def _team_groups(self) -> list[str]:
-        groups = []
-        members = [p.peer_id for p in self.facts.held if p.role in MEMBER_ROLES]
-        for peer_id in members:
-            i = self.data.pool.index.get(peer_id)
-            if i is not None and self.data.pool.group[i]:
-                groups.append(self.data.pool.group[i])
-        return groups
+    def set_team(self, team: list[TeamMember]) -> None:
+        """Compare member peers with this team: political fit and the totals again."""
+        self.team = list(team)
+        self.parts["political_fit"] = self.political_fit(self.team)
+        self.total = sum(self.parts[p] * self.weights.of(p) for p in PARTS)
+
+    def political_fit(self, team: list[TeamMember]) -> np.ndarray:
+        """Each peer's political fit against `team` (worked out once per group)."""
+        if self.role not in MEMBER_ROLES:
+            return np.zeros(self.data.pool.size)
+        labels, codes = self.data.pool.coded("group")
+        control = single_party(self.facts.political_controls)
+        table = np.array(
+            [group_fit(self.role, label, control=control, team=team) for label in labels] or [0.0]
+        )
+        return table[codes]
 
     def _target_masks(self) -> dict[int, np.ndarray]:
         """For each theme or focus term, which peers of the pool have it (built once)."""
@@ -285,9 +290,14 @@ class RoleScores:
                 self._masks[pk] = mask
         return self._masks
 
-    def explain(self, i: int) -> list[Part]:
-        """Each part of peer i's score with the reason, in plain words."""
+    def explain(self, i: int, team: list[TeamMember] | None = None) -> list[Part]:
+        """Each part of peer i's score with the reason, in plain words.
+
+        With `team`, political fit is judged against that team instead (a suggested peer
+        chosen after others of the same role is explained as they were chosen).
+        """
         pool, facts, w = self.data.pool, self.facts, self.weights
+        team = self.team if team is None else team
         reasons = {}
         if self.targets:
             names = [
@@ -305,22 +315,13 @@ class RoleScores:
         else:
             reasons["role_fit"] = f"{category}; no preferred role for this place"
         group = pool.group[i]
-        if self.role not in MEMBER_ROLES:
-            reasons["political_fit"] = "Does not apply to officer places"
-        elif self.role == TeamRole.LEAD_MEMBER:
-            control = facts.political_control
-            if control in PARTY_CONTROLS:
-                same = "same group as" if group == control else "different group from"
-                reasons["political_fit"] = (
-                    f"{_group_label(group)}: {same} the council's administration"
-                )
-            else:
-                reasons["political_fit"] = "The council has no single party in control"
-        else:
-            if self.parts["political_fit"][i]:
-                reasons["political_fit"] = f"{_group_label(group)}: adds balance to the team"
-            else:
-                reasons["political_fit"] = f"{_group_label(group)}: group already on the team"
+        political_fit = float(self.parts["political_fit"][i])
+        if self.role in MEMBER_ROLES:
+            control = single_party(facts.political_controls)
+            political_fit = group_fit(self.role, group, control=control, team=team)
+        reasons["political_fit"] = group_fit_reason(
+            self.role, group, controls=facts.political_controls, team=team
+        )
         if facts.has_onsite:
             outside = self.parts["independence"][i] == 1.0
             reasons["independence"] = f"From {pool.home_region[i]}, " + (
@@ -343,11 +344,13 @@ class RoleScores:
             if experience == 0.5
             else "No experience of similar councils recorded"
         )
+        fits = {part: float(self.parts[part][i]) for part in PARTS}
+        fits["political_fit"] = political_fit
         return [
             Part(
                 code=part,
                 label=PART_LABELS[part],
-                points=round(float(self.parts[part][i] * w.of(part)), 2),
+                points=round(fits[part] * w.of(part), 2),
                 most=w.of(part),
                 reason=reasons[part],
             )
@@ -355,10 +358,20 @@ class RoleScores:
         ]
 
 
-def _group_label(group: str) -> str:
-    from peers.models import PoliticalGroup
-
-    return PoliticalGroup(group).label if group else "No group"
+def held_members(data: MatchingData, engagement_id: int) -> list[TeamMember]:
+    """The member peers holding places on the team (invited or accepted), leads first."""
+    pool = data.pool
+    held = [p for p in data.facts[engagement_id].held if p.role in MEMBER_ROLES]
+    held.sort(key=lambda place: place.role != TeamRole.LEAD_MEMBER)
+    return [
+        TeamMember(
+            peer_id=place.peer_id,
+            role=place.role,
+            group=pool.group[pool.index[place.peer_id]] if place.peer_id in pool.index else "",
+            source=PlaceStatus(place.status).label.lower(),
+        )
+        for place in held
+    ]
 
 
 # Team diversity -----------------------------------------------------------------------
@@ -401,11 +414,13 @@ def team_balance(team_answers: list[dict[str, str]]) -> float:
 __all__ = [
     "DIVERSITY_DIMENSIONS",
     "PARTS",
+    "PARTY_CONTROLS",
     "Part",
     "RoleScores",
     "Weights",
     "balance_gain",
     "equalities_values",
+    "held_members",
     "prepare_expertise",
     "team_balance",
 ]
