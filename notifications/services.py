@@ -77,6 +77,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.audit import audited
 from notifications.commit import CommitFailed, commit_then
 from notifications.models import Notification, NotificationStatus
 
@@ -153,6 +154,7 @@ def _about_fields(about: models.Model | str | None) -> dict[str, Any]:
     return {"about_label": str(about)[:200]}
 
 
+@audited
 @transaction.atomic
 def notification_queue(
     *,
@@ -458,6 +460,7 @@ def notifications_sweep_run(
     return counts
 
 
+@audited
 @transaction.atomic
 def notification_resend(*, notification: Notification, user=None) -> Notification:
     """Queue a deliberate copy of a finished notification as a new row; return it.

@@ -113,7 +113,7 @@ class Peer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["calendar_token"])
+    history = HistoricalRecords(excluded_fields=["calendar_token"], m2m_fields=[conflicts])
 
     class Meta:
         ordering = ["user__last_name", "user__first_name"]

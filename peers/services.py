@@ -18,6 +18,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.roles import Role
+from core.audit import audited
 from councils.models import Council
 from peers.calendar import places_calendar
 from peers.models import (
@@ -57,6 +58,7 @@ def _lock(peer: Peer) -> Peer:
     return Peer.objects.select_for_update().select_related("user").get(pk=peer.pk)
 
 
+@audited
 @transaction.atomic
 def peer_account_invite(*, peer: Peer, user=None):
     """Email the peer a single-use link to set a password; return the notification row.
@@ -115,6 +117,7 @@ def peers_without_password() -> list[Peer]:
     return [peer for peer in peers if not _has_password(peer.user)]
 
 
+@audited
 @transaction.atomic
 def peer_profile_update(
     *,
@@ -157,6 +160,7 @@ def peer_profile_update(
     return peer
 
 
+@audited
 @transaction.atomic
 def peer_profile_confirm(*, peer: Peer, user=None, on: date | None = None) -> Peer:
     """Record that the peer confirmed their profile is up to date (today)."""
@@ -167,6 +171,7 @@ def peer_profile_confirm(*, peer: Peer, user=None, on: date | None = None) -> Pe
     return peer
 
 
+@audited
 @transaction.atomic
 def peer_conflict_add(*, peer: Peer, council: Council, user=None) -> Peer:
     """Declare a conflict of interest with a council (an existing one, not yet declared)."""
@@ -179,6 +184,7 @@ def peer_conflict_add(*, peer: Peer, council: Council, user=None) -> Peer:
     return peer
 
 
+@audited
 @transaction.atomic
 def peer_conflict_remove(*, peer: Peer, council: Council, user=None) -> Peer:
     """Remove a declared conflict of interest."""
@@ -189,6 +195,7 @@ def peer_conflict_remove(*, peer: Peer, council: Council, user=None) -> Peer:
     return peer
 
 
+@audited
 @transaction.atomic
 def peer_unavailability_add(
     *, peer: Peer, starts_on: date, ends_on: date, reason: str = "", user=None
@@ -222,6 +229,7 @@ def peer_unavailability_add(
     )
 
 
+@audited
 @transaction.atomic
 def peer_unavailability_remove(*, peer: Peer, period_id: int, user=None) -> None:
     """Remove one of the peer's own unavailability periods."""
@@ -230,6 +238,7 @@ def peer_unavailability_remove(*, peer: Peer, period_id: int, user=None) -> None
         raise ValidationError("That period has already been removed.")
 
 
+@audited
 @transaction.atomic
 def peer_equalities_save(
     *, peer: Peer, consent_given: bool, user=None, **answers
@@ -256,6 +265,7 @@ def peer_equalities_save(
     return record
 
 
+@audited
 @transaction.atomic
 def peer_equalities_withdraw(*, peer: Peer, user=None) -> bool:
     """Withdraw consent: delete the answers (no history is kept of them); True if any existed."""
@@ -263,6 +273,7 @@ def peer_equalities_withdraw(*, peer: Peer, user=None) -> bool:
     return bool(deleted)
 
 
+@audited
 @transaction.atomic
 def peer_calendar_token_create(*, peer: Peer, user=None) -> str:
     """Make a new calendar feed token and return it; any earlier feed URL stops working.
@@ -277,6 +288,7 @@ def peer_calendar_token_create(*, peer: Peer, user=None) -> str:
     return token
 
 
+@audited
 @transaction.atomic
 def peer_calendar_token_revoke(*, peer: Peer, user=None) -> Peer:
     """Turn the calendar feed off: the feed URL answers "not found" from now on."""

@@ -194,7 +194,8 @@ class Engagement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    # Councils and themes are in the history too (who changed them, and when).
+    history = HistoricalRecords(m2m_fields=[councils, themes])
 
     class Meta:
         ordering = ["-created_at"]

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from core.audit import audited
 from councils.models import Council
 from peers.models import Peer
 from programmes import rules, workflow
@@ -51,6 +52,7 @@ def _next_reference(offer: Offer, year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
+@audited
 @transaction.atomic
 def engagement_create(
     *,
@@ -147,6 +149,7 @@ def _places_withdraw_for(*, engagement: Engagement, user, reason: str) -> list[T
     return places
 
 
+@audited
 @transaction.atomic
 def engagement_transition(
     *,
@@ -211,6 +214,7 @@ def engagement_transition(
     return engagement
 
 
+@audited
 @transaction.atomic
 def engagement_activity_days_set(
     *,
@@ -324,6 +328,7 @@ def _refuse_breaches(breaches: list[rules.Breach]) -> None:
         raise ValidationError([b.message for b in breaches], code=breaches[0].code)
 
 
+@audited
 @transaction.atomic
 def team_place_add(
     *,
@@ -371,6 +376,7 @@ def team_place_add(
     return place
 
 
+@audited
 @transaction.atomic
 def team_place_invite(*, place: TeamPlace, user=None) -> TeamPlace:
     """Invite a reserve (or re-invite a withdrawn place), checking every rule again."""
@@ -395,6 +401,7 @@ def team_place_invite(*, place: TeamPlace, user=None) -> TeamPlace:
     return place
 
 
+@audited
 @transaction.atomic
 def team_place_respond(
     *,
@@ -447,6 +454,7 @@ def team_place_respond(
     return place
 
 
+@audited
 @transaction.atomic
 def team_place_confirm(*, place: TeamPlace, user=None) -> TeamPlace:
     """A manager confirms a place on the peer's behalf (for example after a phone call)."""
@@ -483,6 +491,7 @@ def _place_withdraw(*, place: TeamPlace, user, reason: str) -> None:
         transaction.on_commit(lambda: tasks.team_place_withdrawn.delay(place_id, reason))
 
 
+@audited
 @transaction.atomic
 def team_place_withdraw(*, place: TeamPlace, user=None, reason: str = "") -> TeamPlace:
     """Withdraw a place (its days no longer count towards the cap) and tell the peer.
@@ -500,6 +509,7 @@ def team_place_withdraw(*, place: TeamPlace, user=None, reason: str = "") -> Tea
     return place
 
 
+@audited
 @transaction.atomic
 def team_place_update(*, place: TeamPlace, user=None, role=None, days=None) -> TeamPlace:
     """Change a place's role or days, checking the rules again for a held place."""
@@ -518,6 +528,7 @@ def team_place_update(*, place: TeamPlace, user=None, role=None, days=None) -> T
     return place
 
 
+@audited
 @transaction.atomic
 def day_cap_exception_approve(
     *, peer: Peer, financial_year: int, extra_days: Decimal, reason: str, user
@@ -574,6 +585,7 @@ def _check_councils(*, offer: Offer, councils: list, status: str) -> None:
         )
 
 
+@audited
 @transaction.atomic
 def engagement_update(
     *,
@@ -627,6 +639,7 @@ def engagement_update(
     return engagement
 
 
+@audited
 @transaction.atomic
 def engagement_status_record(
     *, engagement: Engagement, to_status: str, user=None, note: str = "Imported"
@@ -669,6 +682,7 @@ def engagement_status_record(
 _IMPORT_RECORDED = {"team", "feedback"}
 
 
+@audited
 @transaction.atomic
 def team_place_record(
     *,
@@ -717,6 +731,7 @@ def team_place_record(
 _UNCHANGED = object()
 
 
+@audited
 @transaction.atomic
 def engagement_milestone_update(
     *,
@@ -754,6 +769,7 @@ def engagement_milestone_update(
     return milestone
 
 
+@audited
 @transaction.atomic
 def improvement_action_save(
     *,
@@ -790,6 +806,7 @@ def improvement_action_save(
     return action
 
 
+@audited
 @transaction.atomic
 def improvement_action_delete(*, action, user=None) -> None:
     """Remove a recommendation recorded by mistake (its history stays)."""

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import permissions
+from core.audit import audited
 from programmes.models import Engagement
 from reports.models import DIPWriteUp, JobStatus, ReportJob, ReportKind
 from reports.render.html import render_html
@@ -54,6 +55,7 @@ def _stocktake_parameters(
     }
 
 
+@audited
 @transaction.atomic
 def report_job_request(
     *,
@@ -195,6 +197,7 @@ def report_job_build(*, job_id: int) -> ReportJob | None:
         return None
 
 
+@audited
 @transaction.atomic
 def dip_write_up_record(
     *,

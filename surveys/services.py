@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.audit import audited
 from notifications.ics import deadline_ics
 from notifications.services import notification_key, notification_queue
 from programmes import workflow
@@ -121,6 +122,7 @@ def survey_invitations_send(*, engagement_id: int, to_status: str) -> int:
     return queued
 
 
+@audited
 def survey_invitation_get_or_create(
     *, template: SurveyTemplate, engagement: Engagement, email: str, user=None, council=None
 ) -> Invitation:

@@ -1,7 +1,10 @@
 """The shared management command behind import_peers, import_engagements and import_team."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
+from core.audit import acting
 from programmes.importers.csvfile import ImportFileError, ImportReport
 
 
@@ -21,7 +24,8 @@ class ImportCommand(BaseCommand):
 
     def handle(self, *args, file, dry_run, **options):
         try:
-            report = self.importer(file, dry_run=dry_run)
+            with acting(label=f"import: {Path(file).name}"):
+                report = self.importer(file, dry_run=dry_run)
         except ImportFileError as error:
             raise CommandError(f"{error} Nothing was imported.") from error
         if report.errors:

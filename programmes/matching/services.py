@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.audit import audited
 from peers.models import Peer
 from programmes import services
 from programmes.models import (
@@ -40,6 +41,7 @@ class Pick:
     reserve: bool = False
 
 
+@audited
 @transaction.atomic
 def team_invite_many(*, engagement: Engagement, picks: list[Pick], user=None) -> list[TeamPlace]:
     """Invite the ticked peers and record the reserves, all or nothing.
@@ -94,6 +96,7 @@ def _places_wanted(engagement: Engagement, role: str) -> int:
     return line.count if line else 1
 
 
+@audited
 @transaction.atomic
 def team_reserve_promote(
     *, engagement: Engagement, role: str, replacing: TeamPlace | None = None, user=None
@@ -166,6 +169,7 @@ def _tell_managers(engagement: Engagement, role: str, promoted, skipped: list[st
         )
 
 
+@audited
 @transaction.atomic
 def matching_weights_update(*, user, **weights) -> MatchingWeights:
     """Save the score weights a manager set."""
@@ -178,6 +182,7 @@ def matching_weights_update(*, user, **weights) -> MatchingWeights:
     return row
 
 
+@audited
 @transaction.atomic
 def allocation_run_create(*, engagements, user) -> AllocationRun:
     """Record an allocation run for the engagements and queue it (after commit)."""
@@ -237,6 +242,7 @@ def allocation_run_execute(*, run_id: int) -> AllocationRun:
     return run
 
 
+@audited
 @transaction.atomic
 def allocation_run_confirm(*, run: AllocationRun, user) -> list[TeamPlace]:
     """Invite every proposed place, all or nothing, listing every refusal."""

@@ -1,7 +1,10 @@
 """import_survey_responses FILE [--dry-run]: load past survey responses (see surveys.imports)."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
+from core.audit import acting
 from surveys.imports import SurveyImportError, read_csv, survey_responses_import
 
 
@@ -22,7 +25,8 @@ class Command(BaseCommand):
         try:
             with open(file, encoding="utf-8-sig", newline="") as handle:
                 rows = read_csv(handle)
-            summary = survey_responses_import(rows=rows, dry_run=dry_run)
+            with acting(label=f"import: {Path(file).name}"):
+                summary = survey_responses_import(rows=rows, dry_run=dry_run)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from error
         except UnicodeDecodeError as error:
