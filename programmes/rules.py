@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from councils.models import Council
 from peers.models import Peer, PeerKind, PeerStatus
+from programmes import periods
 from programmes.models import (
     HOLDING_STATUSES,
     MEMBER_ROLES,
@@ -20,7 +21,7 @@ from programmes.models import (
     EngagementStatus,
     TeamPlace,
 )
-from programmes.selectors import financial_year_of, peer_day_cap, peer_days_used
+from programmes.selectors import peer_day_cap, peer_days_used
 
 
 @dataclass(frozen=True)
@@ -117,14 +118,14 @@ def day_cap_breach(
     """A member peer's held days in a financial year never exceed the cap (plus exception)."""
     if peer.kind != PeerKind.MEMBER or start is None or not days:
         return None
-    year = financial_year_of(start)
+    year = periods.financial_year_of(start)
     used = peer_days_used(peer=peer, financial_year=year, exclude_place_id=exclude_place_id)
     cap = peer_day_cap(peer=peer, financial_year=year)
     if used + Decimal(days) > cap:
         return Breach(
             "day_cap",
             f"{peer} would have {_days(used + Decimal(days))} days in "
-            f"{year}/{(year + 1) % 100:02d}, over the cap of {_days(cap)}. "
+            f"{periods.financial_year_label(year)}, over the cap of {_days(cap)}. "
             "The Director of Improvement can approve an exception.",
         )
     return None

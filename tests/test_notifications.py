@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from notifications import planners, services
-from notifications.days import is_due, months_before, quarter_of
+from notifications.days import is_due, quarter_of
 from notifications.models import Notification, NotificationStatus
 from notifications.services import (
     Outcome,
@@ -467,8 +467,6 @@ def test_the_real_planners_run_twice_without_queueing_twice():
 
 
 def test_day_helpers():
-    assert months_before(date(2025, 3, 31), 1) == date(2025, 2, 28)
-    assert months_before(date(2025, 1, 15), 12) == date(2024, 1, 15)
     assert quarter_of(date(2025, 4, 1)) == "2025-Q2"
     assert quarter_of(date(2025, 12, 31)) == "2025-Q4"
     assert not is_due(date(2025, 6, 2), date(2025, 6, 1))

@@ -13,11 +13,10 @@ query per peer), then evaluated with numpy arrays over the pool, so one engageme
 
 from __future__ import annotations
 
-import calendar
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import numpy as np
@@ -43,8 +42,15 @@ from programmes.models import (
     TeamPlace,
     TeamRole,
 )
+from programmes.periods import (
+    COUNTED_PLACE_STATUSES,
+    UNCOUNTED_ENGAGEMENT_STATUSES,
+    financial_year_bounds,
+    financial_year_of,
+    training_valid_since,
+    years_before,
+)
 from programmes.rules import Breach
-from programmes.selectors import financial_year_bounds, financial_year_of
 
 # The order reasons are counted in: each excluded peer counts once, under its first reason.
 EXCLUSION_ORDER = (
@@ -82,12 +88,6 @@ RECENT_YEARS = 2
 
 def exclusion_label(code: str) -> str:
     return EXCLUSION_LABELS[code].format(years=settings.TRAINING_VALID_YEARS)
-
-
-def years_before(day: date, years: int) -> date:
-    """The same day `years` earlier (28 February for 29 February)."""
-    year = day.year - years
-    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
 
 
 def role_accepts_kind(role: str, kind: str) -> bool:
@@ -131,7 +131,7 @@ def training_breach(*, peer: Peer, engagement: Engagement) -> Breach | None:
     if peer.kind != PeerKind.MEMBER or peer.training_waived:
         return None
     years = settings.TRAINING_VALID_YEARS
-    cutoff = years_before(reference_date(engagement), years)
+    cutoff = training_valid_since(reference_date(engagement))
     if not peer.training_records.filter(attended_on__gte=cutoff).exists():
         return Breach(
             "training",
@@ -529,12 +529,12 @@ class MatchingData:
 
         Written in SQL because the council types come from a join grouped per engagement
         first: joined directly, an engagement with two councils would count its places
-        twice. The same rules as selectors.peers_days_used_map; counted and logged like any
-        other query.
+        twice. Days counted as periods.days_counted_q counts them (the same statuses and
+        financial years); counted and logged like any other query.
         """
         connection = connections[TeamPlace.objects.db]
         quote, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
-        since = timezone.localdate() - timedelta(days=365 * RECENT_YEARS)
+        since = years_before(timezone.localdate(), RECENT_YEARS)
         columns = ["tp.peer_id", "COUNT(*)", "SUM(CASE WHEN e.start_date >= %s THEN 1 ELSE 0 END)"]
         params: list = [adapt(since)]
         # As a float: decimals would each go through a converter on 10,000 rows.
@@ -568,11 +568,11 @@ class MatchingData:
             f"FROM {quote(TeamPlace._meta.db_table)} tp "
             f"INNER JOIN {quote(Engagement._meta.db_table)} e ON tp.engagement_id = e.id "
             f"{join}"
-            f"WHERE tp.status IN ({', '.join(['%s'] * len(HOLDING_STATUSES))}) "
-            "AND NOT (e.status = %s) "
+            f"WHERE tp.status IN ({', '.join(['%s'] * len(COUNTED_PLACE_STATUSES))}) "
+            f"AND e.status NOT IN ({', '.join(['%s'] * len(UNCOUNTED_ENGAGEMENT_STATUSES))}) "
             "GROUP BY tp.peer_id"
         )
-        params += [*HOLDING_STATUSES, EngagementStatus.CANCELLED]
+        params += [*COUNTED_PLACE_STATUSES, *UNCOUNTED_ENGAGEMENT_STATUSES]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
@@ -650,7 +650,7 @@ class MatchingData:
             for code in ("clash", "unavailable", "day_cap"):
                 masks[code] = np.zeros(pool.size, dtype=bool)
         masks["onsite"] = pool.remote_only if facts.has_onsite else np.zeros(pool.size, bool)
-        cutoff = years_before(facts.reference, settings.TRAINING_VALID_YEARS).toordinal()
+        cutoff = training_valid_since(facts.reference).toordinal()
         masks["training"] = pool.is_member & ~pool.training_waived & (self.last_training < cutoff)
         return masks
 

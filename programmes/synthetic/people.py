@@ -1,7 +1,7 @@
 """The synthetic councils, staff, council contacts and peer pool."""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib.auth.models import Group
 
@@ -28,6 +28,7 @@ from peers.models import (
     WorkMode,
     WorkRegion,
 )
+from programmes.periods import financial_year_bounds
 from programmes.synthetic.base import (
     BATCH,
     DOMAIN,
@@ -218,7 +219,7 @@ class PeopleMixin:
         unavailable, training, equalities = [], [], []
         self.conflicts = defaultdict(set)
         self.unavailable = defaultdict(list)
-        span_start = date(self._first_year(), 4, 1)
+        span_start = financial_year_bounds(self._first_year())[0]
         span_end = self._span_end()
         for peer in peers:
             for pk in rng.sample(expertise, rng.randint(2, 6)):

@@ -17,7 +17,7 @@ from programmes.models import (
     PlaceStatus,
     TeamPlace,
 )
-from programmes.selectors import financial_year_of
+from programmes.periods import financial_year_of
 from programmes.synthetic.base import DAY_CAP, HELD, S
 
 
