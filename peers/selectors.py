@@ -311,6 +311,7 @@ def peer_data_export(*, peer: Peer) -> dict:
             "profile_confirmed_on": _iso(peer.profile_confirmed_on),
             "training_waived": peer.training_waived,
             "training_waiver_reason": peer.training_waiver_reason,
+            "training_waiver_approved_at": _iso(peer.training_waiver_approved_at),
             "calendar_feed_enabled": bool(peer.calendar_token),
             "created_at": _iso(peer.created_at),
             "updated_at": _iso(peer.updated_at),

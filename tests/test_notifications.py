@@ -606,11 +606,11 @@ def test_cpc_milestone_reminder_goes_to_the_manager_14_days_before():
 
 def test_training_reminder_once_a_quarter_to_peer_and_managers():
     manager = ManagerFactory()
-    lapsed = PeerFactory()
+    lapsed = PeerFactory(trained=False)
     TrainingRecordFactory(peer=lapsed, attended_on=date(2022, 3, 31))
-    recent = PeerFactory()
+    recent = PeerFactory(trained=False)
     TrainingRecordFactory(peer=recent, attended_on=date(2022, 4, 2))
-    PeerFactory(training_waived=True)
+    PeerFactory(training_waived=True, trained=False)
     PeerFactory(kind=PeerKind.OFFICER, political_group="")
 
     counts = _run_each_day(planners.training_lapsed_plan, date(2025, 3, 31), date(2025, 6, 30))

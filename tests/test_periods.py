@@ -127,12 +127,12 @@ def test_the_last_valid_day_agrees_with_the_window_every_day_including_leap_days
 def test_training_valid_q_selects_the_peers_python_says_are_trained(settings):
     settings.TRAINING_VALID_YEARS = 3
     attended = date(2023, 5, 3)
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
     TrainingRecord.objects.create(peer=peer, kind="training", course="C", attended_on=attended)
     TrainingRecord.objects.create(
         peer=peer, kind="training", course="Old", attended_on=date(2019, 1, 1)
     )
-    never = PeerFactory()
+    never = PeerFactory(trained=False)
     for on in (date(2026, 5, 2), date(2026, 5, 3), date(2026, 5, 4)):
         selected = set(
             Peer.objects.filter(periods.training_valid_q(on=on)).values_list("pk", flat=True)
@@ -143,8 +143,8 @@ def test_training_valid_q_selects_the_peers_python_says_are_trained(settings):
 
 
 def test_training_met_counts_a_waiver():
-    waived = PeerFactory(training_waived=True, training_waiver_reason="Very experienced")
-    untrained = PeerFactory()
+    waived = PeerFactory(trained=False, training_waived=True, training_waiver_reason="Ok")
+    untrained = PeerFactory(trained=False)
     met = Peer.objects.filter(periods.training_met_q(on=date(2026, 5, 3)))
     assert list(met) == [waived]
     assert untrained not in met
@@ -264,7 +264,7 @@ def test_portal_dashboard_and_matching_count_the_same_days_around_1_april(
 def test_dashboard_portal_and_matching_agree_on_training_around_the_anniversary(
     client, today, valid
 ):
-    peer = PeerFactory(profile_confirmed_on=date(2027, 1, 1))
+    peer = PeerFactory(profile_confirmed_on=date(2027, 1, 1), trained=False)
     TrainingRecord.objects.create(
         peer=peer, kind="conference", course="Member peer conference", attended_on=date(2024, 5, 2)
     )
@@ -310,11 +310,11 @@ def test_dashboard_portal_and_planner_agree_on_a_stale_profile(client, today, st
 
 def test_the_training_reminder_uses_the_same_window(settings):
     """Quarterly reminders judge training on the quarter's first day with the same rule."""
-    trained = PeerFactory()
+    trained = PeerFactory(trained=False)
     TrainingRecord.objects.create(
         peer=trained, kind="training", course="C", attended_on=date(2024, 1, 1)
     )
-    lapsed = PeerFactory()
+    lapsed = PeerFactory(trained=False)
     TrainingRecord.objects.create(
         peer=lapsed, kind="training", course="C", attended_on=date(2023, 12, 31)
     )

@@ -202,6 +202,8 @@ class PeopleMixin:
                     profile_confirmed_on=confirmed,
                     training_waived=waived,
                     training_waiver_reason="Very experienced peer" if waived else "",
+                    training_waiver_approved_by=self.director if waived else None,
+                    training_waiver_approved_at=self.now - timedelta(days=400) if waived else None,
                 )
             )
         self._bulk(User, users, "peer users")
@@ -278,6 +280,11 @@ class PeopleMixin:
         self._bulk(Peer.conflicts.through, conflict_rows, "declared conflicts")
         self._bulk(Unavailability, unavailable, "unavailability periods")
         self._bulk(TrainingRecord, training, "training records")
+        self.last_training = {}  # peer id -> the day of their latest training or conference
+        for record in training:
+            last = self.last_training.get(record.peer_id)
+            if last is None or record.attended_on > last:
+                self.last_training[record.peer_id] = record.attended_on
         self._bulk(EqualitiesAnswers, equalities, "equalities answers")
 
     def _equalities(self, peer) -> EqualitiesAnswers:
