@@ -1,10 +1,10 @@
 """Hard filters in bulk: who may take a place on an engagement, and why the others may not.
 
 The rules are those of programmes.rules (the per-pair functions there are the reference;
-tests check that these bulk masks agree with ``rules.placement_breaches``), plus two that
-only matter when choosing a team: the peer must be able to work onsite when the engagement
-has onsite days, and a member peer needs training or a conference within
-settings.TRAINING_VALID_YEARS unless a manager waived it.
+tests check that these bulk masks agree with ``rules.placement_breaches``): among them,
+the peer must be able to work onsite when the engagement has onsite days, and a member
+peer needs training or a conference that counts on the first day (programmes.periods)
+unless a manager recorded a waiver. Only "already on this team" is matching's own.
 
 Everything is loaded for a whole set of engagements in a fixed handful of queries (no
 query per peer), then evaluated with numpy arrays over the pool, so one engagement with
@@ -34,7 +34,6 @@ from programmes.models import (
     OFFICER_ROLES,
     DayCapException,
     DayMode,
-    DeliveryMode,
     Engagement,
     EngagementStatus,
     OfferTeamRole,
@@ -50,7 +49,7 @@ from programmes.periods import (
     training_valid_since,
     years_before,
 )
-from programmes.rules import Breach
+from programmes.rules import engagement_has_onsite
 
 # The order reasons are counted in: each excluded peer counts once, under its first reason.
 EXCLUSION_ORDER = (
@@ -79,7 +78,17 @@ EXCLUSION_LABELS = {
 }
 # The codes rules.placement_breaches also reports (the others are matching-only rules).
 RULES_CODES = frozenset(
-    {"inactive", "own_council", "two_tier", "conflict", "unavailable", "clash", "day_cap"}
+    {
+        "inactive",
+        "own_council",
+        "two_tier",
+        "conflict",
+        "unavailable",
+        "clash",
+        "day_cap",
+        "onsite",
+        "training",
+    }
 )
 LEAD_ROLES = (TeamRole.LEAD_MEMBER, TeamRole.LEAD_OFFICER)
 UPPER_TIER_TYPES = frozenset(t for t in CouncilType.values if t != CouncilType.DISTRICT)
@@ -97,48 +106,6 @@ def role_accepts_kind(role: str, kind: str) -> bool:
     if role in OFFICER_ROLES:
         return kind != PeerKind.MEMBER
     return True
-
-
-def engagement_has_onsite(engagement: Engagement, onsite_days: int | None = None) -> bool:
-    """Onsite days planned, or (before days are set) an onsite or blended delivery."""
-    if onsite_days is None:
-        onsite_days = engagement.activity_days.filter(mode=DayMode.ONSITE).count()
-        if not onsite_days and engagement.activity_days.exists():
-            return False
-    if onsite_days:
-        return True
-    if engagement.start_date:
-        return False
-    return engagement.effective_delivery != DeliveryMode.REMOTE
-
-
-def reference_date(engagement: Engagement) -> date:
-    """The day the rules are judged on: the first activity day, else today."""
-    return engagement.start_date or timezone.localdate()
-
-
-# Per-pair reference checks for the matching-only rules (used by the standalone check and
-# by the independent validator).
-
-
-def onsite_breach(*, peer: Peer, engagement: Engagement) -> Breach | None:
-    if engagement_has_onsite(engagement) and peer.work_mode == WorkMode.REMOTE:
-        return Breach("onsite", f"{peer} works remotely only, and this engagement has onsite days.")
-    return None
-
-
-def training_breach(*, peer: Peer, engagement: Engagement) -> Breach | None:
-    if peer.kind != PeerKind.MEMBER or peer.training_waived:
-        return None
-    years = settings.TRAINING_VALID_YEARS
-    cutoff = training_valid_since(reference_date(engagement))
-    if not peer.training_records.filter(attended_on__gte=cutoff).exists():
-        return Breach(
-            "training",
-            f"{peer} has no peer training or member peer conference in the {years} years "
-            "before the engagement, and no manager's waiver.",
-        )
-    return None
 
 
 def default_days(engagement: Engagement, activity_days: int | None = None) -> Decimal:
