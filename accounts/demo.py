@@ -190,6 +190,7 @@ def demo_build(*, seed: int = 2026) -> dict:
     peers.append(demo_peer)
     for index in range(80):
         member = index % 2 == 0
+        waived = member and index % 17 == 0
         first, last = FIRST[index % len(FIRST)], LAST[(index * 7) % len(LAST)]
         user = _user(
             f"{slugify(first)}.{slugify(last)}.{index}@peers.example.org",
@@ -208,7 +209,10 @@ def demo_build(*, seed: int = 2026) -> dict:
             role_category=(MEMBER_ROLES if member else OFFICER_ROLES)[index % 5],
             work_mode=rng.choice([WorkMode.BOTH, WorkMode.BOTH, WorkMode.REMOTE, WorkMode.ONSITE]),
             profile_confirmed_on=today - timedelta(days=rng.randint(10, 500)),
-            training_waived=member and index % 17 == 0,
+            training_waived=waived,
+            training_waiver_reason="Very experienced peer" if waived else "",
+            training_waiver_approved_by=users[Role.MANAGER] if waived else None,
+            training_waiver_approved_at=timezone.now() if waived else None,
         )
         peer.expertise.set(rng.sample(expertise, rng.randint(2, 5)))
         peer.regions.set(rng.sample(regions, rng.randint(2, 10)))

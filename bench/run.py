@@ -292,11 +292,11 @@ def run_scale(scale: float, today: date, *, last: bool = False) -> dict:
 
 
 def measure_stocktake(today: date) -> dict:
-    from programmes.selectors import financial_year_of
+    from programmes.periods import financial_year_bounds, financial_year_of
     from reports.stocktake.compute import stocktake_compute
 
     year = financial_year_of(today) - 1  # the last full financial year
-    period_from, period_to = date(year, 4, 1), date(year + 1, 3, 31)
+    period_from, period_to = financial_year_bounds(year)
     median, figures = timed(
         lambda: stocktake_compute(period_from=period_from, period_to=period_to), runs=3
     )

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import PurePath
 
 import filetype
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -44,23 +45,12 @@ logger = logging.getLogger(__name__)
 LEAD_IN_MONTHS = 4
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
 def request_lead_in_warning(*, offer: Offer, answers: dict, today: date) -> str | None:
     """Warn (never block) when a challenge is wanted sooner than the 4–6 month lead-in."""
     preferred_from = answers.get("preferred_from")
     if not offer.onsite_required or not preferred_from:
         return None
-    if date.fromisoformat(preferred_from) >= _add_months(today, LEAD_IN_MONTHS):
+    if date.fromisoformat(preferred_from) >= today + relativedelta(months=LEAD_IN_MONTHS):
         return None
     return (
         f"Your earliest start date is less than {LEAD_IN_MONTHS} months away. The programme "

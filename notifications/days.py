@@ -1,22 +1,16 @@
-"""Day arithmetic for notification schedules: months, quarters and the catch-up rule.
+"""Day arithmetic for notification schedules: quarters and the catch-up rule.
+
+Month and year windows (training validity, profile staleness, financial years) are
+defined once in ``programmes.periods``.
 
 Response-time days (calendar or England and Wales working days, per
 settings.INVITATION_WORKING_DAYS) are counted by the one helper the records use,
 ``programmes.dates.add_response_days``; nothing here counts working days again.
 """
 
-import calendar
 from datetime import date, timedelta
 
 from django.conf import settings
-
-
-def months_before(day: date, months: int) -> date:
-    """Return the same day ``months`` months earlier (the month's last day when it is shorter)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def quarter_of(day: date) -> str:

@@ -15,19 +15,19 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from notifications.days import is_due, months_before, quarter_of
+from notifications.days import is_due, quarter_of
 from notifications.models import Notification
 from notifications.selectors import managers_for
 from notifications.services import notification_key, notification_queue
 from peers.models import Peer, PeerKind, PeerStatus
+from programmes import periods
 from programmes.dates import add_response_days
 from programmes.models import (
-    HOLDING_STATUSES,
     DayMode,
     Engagement,
     EngagementMilestone,
@@ -35,12 +35,7 @@ from programmes.models import (
     PlaceStatus,
     TeamPlace,
 )
-from programmes.selectors import (
-    financial_year_bounds,
-    financial_year_of,
-    peers_day_cap_map,
-    peers_days_used_map,
-)
+from programmes.selectors import peers_day_cap_map, peers_days_used_map
 
 # The peer portal's pages (the peer portal issue owns the views); one place for the paths.
 PEER_PORTAL_PATH = "/peer/"
@@ -324,10 +319,6 @@ def milestone_reminders_plan(*, today: date) -> int:
     return queued
 
 
-def _years_before(day: date, years: int) -> date:
-    return months_before(day, 12 * years)
-
-
 def _quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
@@ -344,11 +335,10 @@ def training_lapsed_plan(*, today: date) -> int:
     if not is_due(quarter_start, today):
         return 0
     # As at the quarter's first day, so a catch-up run lists the same peers.
-    cutoff = _years_before(quarter_start, settings.TRAINING_VALID_YEARS)
     quarter = quarter_of(today)
     peers = list(
-        Peer.objects.filter(kind=PeerKind.MEMBER, status=PeerStatus.ACTIVE, training_waived=False)
-        .exclude(training_records__attended_on__gte=cutoff)
+        Peer.objects.filter(kind=PeerKind.MEMBER, status=PeerStatus.ACTIVE)
+        .exclude(periods.training_met_q(on=quarter_start))
         .annotate(last_attended=Max("training_records__attended_on"))
         .select_related("user")
         .order_by("id")
@@ -403,18 +393,14 @@ def day_cap_plan(*, today: date) -> int:
     highest is sent. A fixed number of queries however many peers: days and caps come
     in one query each, and keys already in the ledger are skipped without rendering.
     """
-    financial_year = financial_year_of(today)
-    start, end = financial_year_bounds(financial_year)
-    label = f"{financial_year}/{(financial_year + 1) % 100:02d}"
+    financial_year = periods.financial_year_of(today)
+    label = periods.financial_year_label(financial_year)
     percents = sorted(settings.NOTIFICATION_DAY_CAP_PERCENTS, reverse=True)
+    counted = TeamPlace.objects.filter(periods.days_counted_q(financial_year=financial_year))
     peers = list(
         Peer.objects.filter(kind=PeerKind.MEMBER)
         .exclude(status=PeerStatus.LEFT)
-        .filter(
-            places__status__in=HOLDING_STATUSES,
-            places__engagement__start_date__range=(start, end),
-        )
-        .distinct()
+        .filter(pk__in=counted.values("peer_id"))
         .select_related("user")
         .order_by("id")
     )
@@ -475,12 +461,9 @@ def profile_reviews_plan(*, today: date) -> int:
     A reminder follows PROFILE_REMINDER_DAYS after the prompt while still unconfirmed.
     Confirming the profile changes the date in the key, so the next prompt is a new step.
     """
-    stale_on_or_before = months_before(today, settings.PROFILE_STALE_MONTHS)
     peers = (
         Peer.objects.exclude(status=PeerStatus.LEFT)
-        .filter(
-            Q(profile_confirmed_on__isnull=True) | Q(profile_confirmed_on__lte=stale_on_or_before)
-        )
+        .filter(periods.profile_stale_q(today=today))
         .select_related("user")
         .order_by("id")
     )

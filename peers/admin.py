@@ -7,6 +7,7 @@ peers.view_equalities, and never edited here (the peer gives or withdraws them).
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from peers import services
 from peers.models import (
     EqualitiesAnswers,
     Expertise,
@@ -16,7 +17,12 @@ from peers.models import (
     WorkRegion,
 )
 from programmes.admin_export import SafeExportMixin
-from programmes.admin_support import QuickActionCheckboxMixin, SubqueryDistinctMixin
+from programmes.admin_support import (
+    QuickActionCheckboxMixin,
+    ServiceWritesMixin,
+    SubqueryDistinctMixin,
+    call_service,
+)
 
 EQUALITIES_PERMISSION = "peers.view_equalities"
 
@@ -81,9 +87,17 @@ class EqualitiesInline(EqualitiesMixin, admin.StackedInline):
     readonly_fields = fields
 
 
+WAIVER_FIELDS = ("training_waived", "training_waiver_reason")
+WAIVER_APPROVAL_FIELDS = ("training_waiver_approved_by", "training_waiver_approved_at")
+
+
 @admin.register(Peer)
 class PeerAdmin(
-    QuickActionCheckboxMixin, SubqueryDistinctMixin, SafeExportMixin, SimpleHistoryAdmin
+    ServiceWritesMixin,
+    QuickActionCheckboxMixin,
+    SubqueryDistinctMixin,
+    SafeExportMixin,
+    SimpleHistoryAdmin,
 ):
     list_display = [
         "name",
@@ -116,7 +130,7 @@ class PeerAdmin(
     ]
     autocomplete_fields = ["user", "home_council"]
     filter_horizontal = ["expertise", "regions", "conflicts"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = [*WAIVER_APPROVAL_FIELDS, "created_at", "updated_at"]
     exclude = ["calendar_token"]
     inlines = [UnavailabilityInline, TrainingRecordInline, EqualitiesInline]
     ordering = ["user__last_name", "user__first_name"]  # accounts' user_name_idx
@@ -132,6 +146,25 @@ class PeerAdmin(
     @admin.display(description="Email", ordering="user__email")
     def email(self, peer):
         return peer.user.email
+
+    def save_model(self, request, obj, form, change):
+        """Save the peer; a training waiver goes through its service, which records who
+        approved it and why (or refuses, and nothing is saved)."""
+        wanted = {name: getattr(obj, name) for name in WAIVER_FIELDS}
+        if set(WAIVER_FIELDS) & set(form.changed_data):
+            for name in WAIVER_FIELDS:
+                setattr(obj, name, form.initial.get(name, Peer._meta.get_field(name).default))
+        super().save_model(request, obj, form, change)
+        if wanted != {name: getattr(obj, name) for name in WAIVER_FIELDS}:
+            updated = call_service(
+                services.peer_training_waiver_set,
+                peer=obj,
+                waived=wanted["training_waived"],
+                reason=wanted["training_waiver_reason"],
+                user=request.user,
+            )
+            for name in (*WAIVER_FIELDS, *WAIVER_APPROVAL_FIELDS):
+                setattr(obj, name, getattr(updated, name))
 
 
 @admin.register(Unavailability)

@@ -106,9 +106,23 @@ class Peer(models.Model):
     profile_confirmed_on = models.DateField(null=True, blank=True)
     training_waived = models.BooleanField(
         default=False,
-        help_text=_("A manager waived the 3-year training expectation (very experienced peer)."),
+        help_text=_(
+            "A manager or the Director of Improvement waived the 3-year training expectation "
+            "(for example a very experienced peer): the peer may be placed without it."
+        ),
     )
     training_waiver_reason = models.CharField(max_length=200, blank=True)
+    training_waiver_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("training waiver approved by"),
+    )
+    training_waiver_approved_at = models.DateTimeField(
+        _("training waiver approved at"), null=True, blank=True
+    )
     calendar_token = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -11,16 +11,15 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max, Prefetch, Q, QuerySet, Sum, prefetch_related_objects
+from django.db.models import Max, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
 from accounts import permissions
 from councils.models import Council
-from notifications.days import months_before
 from notifications.models import Notification
 from peers.models import EqualitiesAnswers, Peer, PeerStatus
-from programmes import workflow
+from programmes import periods
 from programmes.models import (
     ActivityDay,
     DayCapException,
@@ -28,7 +27,6 @@ from programmes.models import (
     PlaceStatus,
     TeamPlace,
 )
-from programmes.selectors import financial_year_bounds, financial_year_of
 
 
 def peer_get_for_user(*, user) -> Peer:
@@ -60,10 +58,38 @@ def peer_profile_get(*, peer: Peer) -> Peer:
 
 def peer_profile_is_stale(*, peer: Peer, today: date | None = None) -> bool:
     """True when the profile was never confirmed, or PROFILE_STALE_MONTHS or more ago."""
-    if peer.profile_confirmed_on is None:
-        return True
+    return periods.profile_is_stale(
+        confirmed_on=peer.profile_confirmed_on, today=today or timezone.localdate()
+    )
+
+
+@dataclass(frozen=True)
+class TrainingStatus:
+    """Whether the peer's training expectation is met on a day (member peers only)."""
+
+    applies: bool
+    waived: bool
+    last_attended: date | None
+    valid_until: date | None
+    valid: bool
+    years: int
+
+
+def peer_training_status(*, peer: Peer, today: date | None = None) -> TrainingStatus:
+    """The peer's training against the expectation on `today` (programmes.periods).
+
+    Reads the training records prefetched by peer_profile_get when they are there.
+    """
     today = today or timezone.localdate()
-    return peer.profile_confirmed_on <= months_before(today, settings.PROFILE_STALE_MONTHS)
+    last = max((record.attended_on for record in peer.training_records.all()), default=None)
+    return TrainingStatus(
+        applies=peer.is_member_peer,
+        waived=peer.training_waived,
+        last_attended=last,
+        valid_until=periods.training_valid_until(last) if last else None,
+        valid=periods.training_is_valid(last_attended=last, on=today),
+        years=settings.TRAINING_VALID_YEARS,
+    )
 
 
 def conflict_choices_for(*, peer: Peer) -> QuerySet[Council]:
@@ -181,36 +207,14 @@ class DaysSummary:
 def peer_days_summary(*, peer: Peer, today: date | None = None) -> DaysSummary:
     """This financial year's days: invited, accepted (still to deliver), delivered, and the cap.
 
-    Counted like the cap rule (programmes.selectors.peer_days_used): places on engagements
-    starting in the year, not cancelled; "used" is invited plus accepted plus delivered.
+    Counted like the cap rule (periods.days_sums): places on engagements starting in the
+    year, not cancelled; "used" is invited plus accepted plus delivered.
     """
     today = today or timezone.localdate()
-    year = financial_year_of(today)
-    start, end = financial_year_bounds(year)
-    delivered_statuses = workflow.DELIVERED_STATES
-    totals = (
-        TeamPlace.objects.filter(
-            peer=peer,
-            status__in=(PlaceStatus.INVITED, PlaceStatus.ACCEPTED),
-            engagement__start_date__range=(start, end),
-        )
-        .exclude(engagement__status=EngagementStatus.CANCELLED)
-        .aggregate(
-            invited=Sum("days", filter=Q(status=PlaceStatus.INVITED)),
-            accepted=Sum(
-                "days",
-                filter=Q(status=PlaceStatus.ACCEPTED)
-                & ~Q(engagement__status__in=delivered_statuses),
-            ),
-            delivered=Sum(
-                "days",
-                filter=Q(status=PlaceStatus.ACCEPTED)
-                & Q(engagement__status__in=delivered_statuses),
-            ),
-        )
-    )
-    invited, accepted, delivered = (
-        totals[key] or Decimal("0") for key in ("invited", "accepted", "delivered")
+    year = periods.financial_year_of(today)
+    totals = TeamPlace.objects.filter(peer=peer).aggregate(**periods.days_sums(financial_year=year))
+    used, invited, accepted, delivered = (
+        totals[key] or Decimal("0") for key in ("used", "invited", "accepted", "delivered")
     )
     exception = (
         DayCapException.objects.filter(peer=peer, financial_year=year)
@@ -223,7 +227,7 @@ def peer_days_summary(*, peer: Peer, today: date | None = None) -> DaysSummary:
         invited=invited,
         accepted=accepted,
         delivered=delivered,
-        used=invited + accepted + delivered,
+        used=used,
         base_cap=Decimal(str(settings.PEER_DAY_CAP)),
         exception=exception,
         applies=peer.is_member_peer,
@@ -239,12 +243,9 @@ def stale_profile_list(*, user, today: date | None = None) -> list[Peer]:
     if not permissions.is_manager(user):
         return []
     today = today or timezone.localdate()
-    stale_on_or_before = months_before(today, settings.PROFILE_STALE_MONTHS)
     peers = list(
         Peer.objects.exclude(status=PeerStatus.LEFT)
-        .filter(
-            Q(profile_confirmed_on__isnull=True) | Q(profile_confirmed_on__lte=stale_on_or_before)
-        )
+        .filter(periods.profile_stale_q(today=today))
         .select_related("user", "home_council")
         .order_by("profile_confirmed_on", "user__last_name", "id")
     )
@@ -310,6 +311,7 @@ def peer_data_export(*, peer: Peer) -> dict:
             "profile_confirmed_on": _iso(peer.profile_confirmed_on),
             "training_waived": peer.training_waived,
             "training_waiver_reason": peer.training_waiver_reason,
+            "training_waiver_approved_at": _iso(peer.training_waiver_approved_at),
             "calendar_feed_enabled": bool(peer.calendar_token),
             "created_at": _iso(peer.created_at),
             "updated_at": _iso(peer.updated_at),

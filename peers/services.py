@@ -10,7 +10,7 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -172,6 +172,52 @@ def peer_profile_confirm(*, peer: Peer, user=None, on: date | None = None) -> Pe
 
 
 @audited
+@transaction.atomic
+def peer_training_waiver_set(*, peer: Peer, waived: bool, reason: str = "", user) -> Peer:
+    """Record (or withdraw) a waiver of the training expectation, with who approved it and why.
+
+    Only a programme manager or the Director of Improvement may; a waiver needs a reason.
+    With a waiver, a member peer may be placed without training that counts
+    (programmes.rules.training_breach). The peer's history keeps every change and its author.
+    """
+    from accounts import permissions
+
+    if user is None or not permissions.is_manager(user):
+        raise PermissionDenied(
+            "Only a programme manager or the Director of Improvement can waive the training "
+            "expectation."
+        )
+    reason = reason.strip()
+    if waived and not reason:
+        raise ValidationError(
+            {"training_waiver_reason": "Enter why the training expectation is waived."}
+        )
+    peer = _lock(peer)
+    if waived:
+        if peer.training_waived and peer.training_waiver_reason == reason:
+            return peer
+        peer.training_waived, peer.training_waiver_reason = True, reason
+        peer.training_waiver_approved_by, peer.training_waiver_approved_at = user, timezone.now()
+        peer._change_reason = f"Training waiver recorded: {reason}"[:100]
+    else:
+        if not peer.training_waived:
+            return peer
+        peer.training_waived, peer.training_waiver_reason = False, ""
+        peer.training_waiver_approved_by, peer.training_waiver_approved_at = None, None
+        peer._change_reason = "Training waiver withdrawn"
+    peer._history_user = user
+    peer.save(
+        update_fields=[
+            "training_waived",
+            "training_waiver_reason",
+            "training_waiver_approved_by",
+            "training_waiver_approved_at",
+            "updated_at",
+        ]
+    )
+    return peer
+
+
 @transaction.atomic
 def peer_conflict_add(*, peer: Peer, council: Council, user=None) -> Peer:
     """Declare a conflict of interest with a council (an existing one, not yet declared)."""

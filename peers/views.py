@@ -95,6 +95,7 @@ class ProfileView(PeerRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["profile"] = selectors.peer_profile_get(peer=self.peer)
         context["profile_stale"] = selectors.peer_profile_is_stale(peer=self.peer)
+        context["training"] = selectors.peer_training_status(peer=context["profile"])
         return context
 
 

@@ -42,9 +42,9 @@ from programmes.models import (
     StatusChange,
     TeamPlace,
 )
+from programmes.periods import financial_year_label, financial_year_of
 from programmes.selectors import (
     cpc_entitlement_warning,
-    financial_year_of,
     peers_day_cap_map,
     peers_days_used_map,
 )
@@ -177,7 +177,7 @@ class TeamPlaceInline(admin.TabularInline):
             return "–"
         year, used, caps = self.usage_loader()
         days_used = used.get(place.peer_id, Decimal("0"))
-        label = f"{year}/{(year + 1) % 100:02d}"
+        label = financial_year_label(year)
         if place.peer.kind != PeerKind.MEMBER:
             return f"{_days(days_used)} used in {label} (no cap)"
         cap = caps.get(place.peer_id, Decimal("0"))

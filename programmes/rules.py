@@ -8,26 +8,33 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Max, Q
+from django.utils import timezone
 
 from councils.models import Council
-from peers.models import Peer, PeerKind, PeerStatus
+from peers.models import Peer, PeerKind, PeerStatus, WorkMode
+from programmes import periods
 from programmes.models import (
     HOLDING_STATUSES,
     MEMBER_ROLES,
     OFFICER_ROLES,
+    DayMode,
+    DeliveryMode,
     Engagement,
     EngagementStatus,
     TeamPlace,
 )
-from programmes.selectors import financial_year_of, peer_day_cap, peer_days_used
+from programmes.selectors import peer_day_cap, peer_days_used
 
 
 @dataclass(frozen=True)
 class Breach:
     """One rule a placement would break."""
 
-    code: str  # role, inactive, own_council, two_tier, conflict, clash, unavailable, day_cap
+    # role, inactive, own_council, two_tier, conflict, clash, unavailable, day_cap, onsite,
+    # training
+    code: str
     message: str
 
 
@@ -117,17 +124,76 @@ def day_cap_breach(
     """A member peer's held days in a financial year never exceed the cap (plus exception)."""
     if peer.kind != PeerKind.MEMBER or start is None or not days:
         return None
-    year = financial_year_of(start)
+    year = periods.financial_year_of(start)
     used = peer_days_used(peer=peer, financial_year=year, exclude_place_id=exclude_place_id)
     cap = peer_day_cap(peer=peer, financial_year=year)
     if used + Decimal(days) > cap:
         return Breach(
             "day_cap",
             f"{peer} would have {_days(used + Decimal(days))} days in "
-            f"{year}/{(year + 1) % 100:02d}, over the cap of {_days(cap)}. "
+            f"{periods.financial_year_label(year)}, over the cap of {_days(cap)}. "
             "The Director of Improvement can approve an exception.",
         )
     return None
+
+
+def engagement_has_onsite(engagement: Engagement, onsite_days: int | None = None) -> bool:
+    """Onsite days planned, or (before days are set) an onsite or blended delivery."""
+    if onsite_days is None:
+        onsite_days = engagement.activity_days.filter(mode=DayMode.ONSITE).count()
+        if not onsite_days and engagement.activity_days.exists():
+            return False
+    if onsite_days:
+        return True
+    if engagement.start_date:
+        return False
+    return engagement.effective_delivery != DeliveryMode.REMOTE
+
+
+def reference_date(engagement: Engagement) -> date:
+    """The day the rules are judged on: the first activity day, else today."""
+    return engagement.start_date or timezone.localdate()
+
+
+def onsite_breach(*, peer: Peer, engagement: Engagement) -> Breach | None:
+    """A peer who works remotely only is not placed on an engagement with onsite days."""
+    if peer.work_mode == WorkMode.REMOTE and engagement_has_onsite(engagement):
+        return Breach(
+            "onsite",
+            f"{peer} works remotely only, and this engagement has onsite days. "
+            "Choose a peer who can work onsite, or update their profile if that has changed.",
+        )
+    return None
+
+
+def training_breach(*, peer: Peer, engagement: Engagement) -> Breach | None:
+    """A member peer has training or a conference that counts on the engagement's first day
+    (today before it has dates; programmes.periods' training validity), unless a manager or
+    the Director recorded a training waiver."""
+    if peer.kind != PeerKind.MEMBER or peer.training_waived:
+        return None
+    on = reference_date(engagement)
+    last = peer.training_records.aggregate(last=Max("attended_on"))["last"]
+    if periods.training_is_valid(last_attended=last, on=on):
+        return None
+    years = settings.TRAINING_VALID_YEARS
+    waiver = "Record a training waiver to place them anyway."
+    if last is None:
+        return Breach(
+            "training",
+            f"{peer} has no peer training or member peer conference recorded (training lasts "
+            f"{years} years). {waiver}",
+        )
+    starts = (
+        f" and this engagement starts on {engagement.start_date:%-d %B %Y}"
+        if engagement.start_date
+        else ""
+    )
+    return Breach(
+        "training",
+        f"{peer}'s peer training expired after {periods.training_valid_until(last):%-d %B %Y} "
+        f"(it lasts {years} years){starts}. {waiver}",
+    )
 
 
 def placement_breaches(
@@ -160,6 +226,12 @@ def placement_breaches(
     )
     if breach:
         breaches.append(breach)
+    for breach in (
+        onsite_breach(peer=peer, engagement=engagement),
+        training_breach(peer=peer, engagement=engagement),
+    ):
+        if breach:
+            breaches.append(breach)
     return breaches
 
 

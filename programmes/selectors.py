@@ -1,6 +1,6 @@
 """Reads of programme records, scoped to what the user may see."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,35 +9,18 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts import permissions
-from programmes.models import (
-    HOLDING_STATUSES,
-    DayCapException,
-    Engagement,
-    EngagementStatus,
-    TeamPlace,
+from programmes.models import DayCapException, Engagement, EngagementStatus, TeamPlace
+from programmes.periods import (  # noqa: F401 (financial years are read from here too)
+    days_counted_q,
+    financial_year_bounds,
+    financial_year_of,
+    years_before,
 )
 
 
-def financial_year_of(day: date) -> int:
-    """Return the year the financial year containing `day` starts in (1 April – 31 March)."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def financial_year_bounds(financial_year: int) -> tuple[date, date]:
-    return date(financial_year, 4, 1), date(financial_year + 1, 3, 31)
-
-
 def peer_days_used(*, peer, financial_year: int, exclude_place_id: int | None = None) -> Decimal:
-    """Days on the peer's invited or accepted places in the year, on engagements not cancelled.
-
-    The year is decided by the engagement's start date.
-    """
-    start, end = financial_year_bounds(financial_year)
-    places = TeamPlace.objects.filter(
-        peer=peer,
-        status__in=HOLDING_STATUSES,
-        engagement__start_date__range=(start, end),
-    ).exclude(engagement__status=EngagementStatus.CANCELLED)
+    """Days that count towards the peer's cap in the year (periods.days_counted_q)."""
+    places = TeamPlace.objects.filter(days_counted_q(financial_year=financial_year), peer=peer)
     if exclude_place_id:
         places = places.exclude(pk=exclude_place_id)
     return places.aggregate(total=Sum("days"))["total"] or Decimal("0")
@@ -55,14 +38,9 @@ def peer_day_cap(*, peer, financial_year: int) -> Decimal:
 
 def peers_days_used_map(*, peer_ids, financial_year: int) -> dict[int, Decimal]:
     """Days used per peer for many peers in one query (for lists and matching)."""
-    start, end = financial_year_bounds(financial_year)
+    counted = days_counted_q(financial_year=financial_year)
     rows = (
-        TeamPlace.objects.filter(
-            peer_id__in=peer_ids,
-            status__in=HOLDING_STATUSES,
-            engagement__start_date__range=(start, end),
-        )
-        .exclude(engagement__status=EngagementStatus.CANCELLED)
+        TeamPlace.objects.filter(counted, peer_id__in=peer_ids)
         .values("peer_id")
         .annotate(total=Sum("days"))
     )
@@ -83,18 +61,14 @@ def peers_day_cap_map(*, peer_ids, financial_year: int) -> dict[int, Decimal]:
 def peers_with_days_against_cap(peers: QuerySet, *, financial_year: int) -> QuerySet:
     """`peers` annotated with `used`, `extra` and `cap` for the year, in ONE grouped query.
 
-    `used` counts days as peer_days_used does (invited or accepted places, engagement
-    starting in the year and not cancelled), `extra` is any approved exception and `cap` the
-    setting plus `extra` (peer_day_cap). One LEFT JOIN and GROUP BY over the places instead
-    of a subquery per peer. `peers` must not already join the places or exceptions.
+    `used` counts days as peer_days_used does (periods.days_counted_q), `extra` is any
+    approved exception and `cap` the setting plus `extra` (peer_day_cap). One LEFT JOIN and
+    GROUP BY over the places instead of a subquery per peer. `peers` must not already join
+    the places or exceptions.
     """
-    start, end = financial_year_bounds(financial_year)
     days = DecimalField(max_digits=6, decimal_places=1)
     zero = Value(Decimal("0"), output_field=days)
-    holding = Q(
-        places__status__in=HOLDING_STATUSES,
-        places__engagement__start_date__range=(start, end),
-    ) & ~Q(places__engagement__status=EngagementStatus.CANCELLED)
+    holding = days_counted_q(financial_year=financial_year, prefix="places__")
     return peers.annotate(
         # At most one exception per peer and year (a unique constraint): no double counting.
         this_year_exception=FilteredRelation(
@@ -132,7 +106,7 @@ def cpc_entitlement_warning(*, council, offer, on: date) -> str | None:
     if not offer.free_entitlement:
         return None
     years = settings.CPC_ENTITLEMENT_YEARS
-    since = on - timedelta(days=round(365.25 * years))
+    since = years_before(on, years)
     last = (
         Engagement.objects.filter(councils=council, offer=offer, start_date__gte=since)
         .exclude(status=EngagementStatus.CANCELLED)

@@ -19,9 +19,9 @@ from programmes.models import (
     StatusChange,
     TeamPlace,
 )
+from programmes.periods import financial_year_of
 from programmes.selectors import (
     engagement_list_visible_to,
-    financial_year_of,
     peers_day_cap_map,
     peers_days_used_map,
 )

@@ -273,8 +273,8 @@ def peer_check(*, peer: Peer, council: Council, engagement: Engagement | None) -
         )
         for breach in (
             rules.day_cap_breach(peer=peer, start=engagement.start_date, days=days),
-            matching_rules.onsite_breach(peer=peer, engagement=engagement),
-            matching_rules.training_breach(peer=peer, engagement=engagement),
+            rules.onsite_breach(peer=peer, engagement=engagement),
+            rules.training_breach(peer=peer, engagement=engagement),
         ):
             if breach:
                 breaches.append(breach)

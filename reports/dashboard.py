@@ -38,8 +38,8 @@ from peers.models import (
     PoliticalGroup,
     Sex,
     SexualOrientation,
-    TrainingRecord,
 )
+from programmes import periods
 from programmes.models import (
     ActionProgress,
     DayCapException,
@@ -48,7 +48,7 @@ from programmes.models import (
     PlaceStatus,
     TeamPlace,
 )
-from programmes.selectors import financial_year_bounds, peers_with_days_against_cap
+from programmes.selectors import peers_with_days_against_cap
 from reports.stocktake import checks
 from reports.stocktake.compute import (
     delivered_engagements,
@@ -157,20 +157,14 @@ def _peer_pool(today: date) -> dict:
     active = Peer.objects.filter(status=PeerStatus.ACTIVE)
     kinds = dict(PeerKind.choices)
     groups = dict(PoliticalGroup.choices)
-    stale_before = today - timedelta(days=round(30.44 * settings.PROFILE_STALE_MONTHS))
-    trained_since = today - timedelta(days=round(365.25 * settings.TRAINING_VALID_YEARS))
-    # One pass over the training records (a hashed set), not a lookup per peer.
-    recently_trained = TrainingRecord.objects.filter(attended_on__gte=trained_since).values(
-        "peer_id"
-    )
     by_kind, by_group = {}, {}
     counts = dict.fromkeys(("total", "members", "confirmed", "compliant", "waived"), 0)
     for row in (
         active.values("kind", "political_group")
         .annotate(
             n=Count("pk"),
-            confirmed=Count("pk", filter=Q(profile_confirmed_on__gte=stale_before)),
-            compliant=Count("pk", filter=Q(pk__in=recently_trained) | Q(training_waived=True)),
+            confirmed=Count("pk", filter=~periods.profile_stale_q(today=today)),
+            compliant=Count("pk", filter=periods.training_met_q(on=today)),
             waived=Count("pk", filter=Q(training_waived=True)),
         )
         .order_by("kind", "political_group")
@@ -302,7 +296,7 @@ def _outcomes(delivered) -> dict:
 
 
 def _fairness(delivered, today: date, pool_size: int) -> dict:
-    year_ago = today - timedelta(days=365)
+    year_ago = periods.months_before(today, 12)
     recent_place = TeamPlace.objects.filter(
         peer=OuterRef("pk"),
         status=PlaceStatus.ACCEPTED,
@@ -358,7 +352,7 @@ def board_dashboard_compute(*, financial_year: int, today: date | None = None) -
 
 def _compute(financial_year: int, today: date) -> dict:
     now = timezone.now()
-    start, end = financial_year_bounds(financial_year)
+    start, end = periods.financial_year_bounds(financial_year)
     period_to = min(end, today) if start <= today else end
     offers = offers_resolve(None)
     offer_ids = [offer.pk for offer in offers]
@@ -390,7 +384,7 @@ def _compute(financial_year: int, today: date) -> dict:
     )
     return {
         "financial_year": financial_year,
-        "label": f"{financial_year}/{(financial_year + 1) % 100:02d}",
+        "label": periods.financial_year_label(financial_year),
         "period": {
             "from": start.isoformat(),
             "to": period_to.isoformat(),

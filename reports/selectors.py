@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts import permissions
-from programmes.selectors import financial_year_of
+from programmes.periods import financial_year_of, months_before
 from reports.models import JobStatus, ReportJob
 
 DASHBOARD_CACHE_SECONDS = 60 * 60
@@ -164,8 +164,6 @@ def peer_pool_report(*, user, today) -> dict:
     """Managers only: the pool's composition and its gaps (expertise, regions, roles)."""
     if not permissions.is_manager(user):
         raise Http404("No such page")
-    from datetime import timedelta
-
     from django.db.models import Count, Q
 
     from peers.models import (
@@ -180,7 +178,7 @@ def peer_pool_report(*, user, today) -> dict:
     from reports.dashboard import _equalities_table, _peer_pool
 
     active = Q(peers__status=PeerStatus.ACTIVE)
-    year_ago = today - timedelta(days=365)
+    year_ago = months_before(today, 12)
     expertise = list(
         Expertise.objects.annotate(
             peers_n=Count("peers", filter=active, distinct=True),

@@ -14,15 +14,6 @@ from tests.factories_records import EngagementFactory, OfficerPeerFactory, PeerF
 class MatchablePeerFactory(PeerFactory):
     """An active member peer, trained recently, able to work onsite (a leader by default)."""
 
-    @factory.post_generation
-    def trained(self, create, extracted, **kwargs):
-        if create and extracted is not False:
-            self.training_records.create(
-                kind="training",
-                course="Member peer training",
-                attended_on=timezone.localdate() - timedelta(days=100),
-            )
-
 
 class MatchableOfficerFactory(OfficerPeerFactory):
     kind = PeerKind.OFFICER

@@ -25,11 +25,18 @@ class PeerUserFactory(UserFactory):
     roles = _with_roles(Role.PEER)
 
 
+# How long before today (the frozen clock's, when a test freezes it) a member peer's peer
+# training was: it counts for engagements up to about 2 years 9 months ahead, and for
+# engagements that started in the 3 years before it.
+TRAINED_DAYS_AGO = 100
+
+
 class PeerFactory(factory.django.DjangoModelFactory):
-    """An active member peer by default."""
+    """An active member peer by default, with peer training that counts (a member peer)."""
 
     class Meta:
         model = Peer
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(PeerUserFactory)
     kind = PeerKind.MEMBER
@@ -38,6 +45,21 @@ class PeerFactory(factory.django.DjangoModelFactory):
     job_title = "Leader of the council"
     role_category = RoleCategory.LEADER
     profile_confirmed_on = factory.LazyFunction(timezone.localdate)
+
+    @factory.post_generation
+    def trained(self, create, extracted, **kwargs):
+        """A member peer's training record TRAINED_DAYS_AGO days before today, unless
+        ``trained=False``; ``trained=<date>`` records it on that day instead."""
+        if not create or extracted is False or self.kind != PeerKind.MEMBER:
+            return
+        attended_on = (
+            extracted
+            if isinstance(extracted, date)
+            else timezone.localdate() - timedelta(days=TRAINED_DAYS_AGO)
+        )
+        self.training_records.create(
+            kind="training", course="Member peer training", attended_on=attended_on
+        )
 
 
 class OfficerPeerFactory(PeerFactory):

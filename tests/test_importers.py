@@ -158,7 +158,7 @@ def test_a_changed_row_updates_only_that_record(councils, tmp_path, capsys):
 
 def test_a_file_with_one_bad_row_imports_nothing_and_names_the_row(councils, tmp_path, capsys):
     good = (EXAMPLES / "peers.csv").read_text()
-    bad = good + "nobody@example.org,No,Body,member,E99999999,labour,,leader,,\n"
+    bad = good + "nobody@example.org,No,Body,member,E99999999,labour,,leader,,,\n"
     before = _state()
 
     with pytest.raises(CommandError, match="Nothing was imported: 1 row"):

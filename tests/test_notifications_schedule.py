@@ -393,12 +393,12 @@ QUARTER_START = date(2027, 4, 1)
 
 def _training_world():
     managers = [ManagerFactory(), ManagerFactory()]
-    lapsed = PeerFactory()
+    lapsed = PeerFactory(trained=False)
     TrainingRecordFactory(peer=lapsed, attended_on=date(2024, 3, 31))
-    never = PeerFactory()
-    conference = PeerFactory()
+    never = PeerFactory(trained=False)
+    conference = PeerFactory(trained=False)
     TrainingRecordFactory(peer=conference, kind="conference", attended_on=date(2024, 4, 1))
-    waived = PeerFactory(training_waived=True)
+    waived = PeerFactory(training_waived=True, trained=False)
     officer = PeerFactory(kind=PeerKind.OFFICER, political_group="")
     left = PeerFactory(status=PeerStatus.LEFT)
     return managers, [lapsed, never], [conference, waived, officer, left]
@@ -427,7 +427,7 @@ def test_training_reminders_once_a_quarter_with_one_digest_per_manager():
 
 def test_a_manager_gets_one_digest_however_many_peers_have_lapsed():
     manager = ManagerFactory()
-    peers = PeerFactory.create_batch(6)
+    peers = PeerFactory.create_batch(6, trained=False)
     assert _run(planners.training_lapsed_plan, QUARTER_START) == 7
     [digest] = Notification.objects.filter(recipient=manager.email)
     assert all(peer.name in digest.body_text for peer in peers)
@@ -440,7 +440,7 @@ def test_without_catch_up_training_reminders_go_only_on_the_quarter_s_first_day(
 
 def test_a_peer_lapsing_mid_quarter_is_told_with_the_next_quarter_s_digest():
     manager = ManagerFactory()
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
     TrainingRecordFactory(peer=peer, attended_on=date(2024, 4, 2))  # lapses 2 April 2027
     assert _run(planners.training_lapsed_plan, QUARTER_START) == 0
     assert _run(planners.training_lapsed_plan, QUARTER_START + 2 * ONE_DAY) == 0

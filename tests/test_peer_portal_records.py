@@ -196,7 +196,7 @@ def test_officer_peers_have_no_cap(client):
 
 
 def test_a_peer_downloads_everything_held_about_them(client):
-    peer = PeerFactory(phone="0700 000000")
+    peer = PeerFactory(phone="0700 000000", trained=False)
     peer.conflicts.add(factories.CouncilFactory(name="Conflict Council"))
     UnavailabilityFactory(peer=peer)
     TrainingRecordFactory(peer=peer, course="Induction")

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -35,6 +36,7 @@ from programmes.models import (
     PlaceStatus,
     TeamPlace,
 )
+from programmes.periods import profile_is_stale, training_is_valid
 from programmes.selectors import (
     financial_year_bounds,
     financial_year_of,
@@ -214,15 +216,19 @@ def _naive_pool(today: date) -> dict:
     active = list(Peer.objects.filter(status=PeerStatus.ACTIVE).select_related("home_council"))
     members = [peer for peer in active if peer.kind == PeerKind.MEMBER]
     kinds, groups = dict(PeerKind.choices), dict(PoliticalGroup.choices)
-    stale_before = today - timedelta(days=round(30.44 * settings.PROFILE_STALE_MONTHS))
-    trained_since = today - timedelta(days=round(365.25 * settings.TRAINING_VALID_YEARS))
+    # Peer by peer through the Python side of programmes.periods (the dashboard uses its
+    # query expressions).
+    last_training = {}
+    for record in TrainingRecord.objects.all():
+        last = last_training.get(record.peer_id)
+        last_training[record.peer_id] = max(last or record.attended_on, record.attended_on)
     trained = {
-        record.peer_id
-        for record in TrainingRecord.objects.all()
-        if record.attended_on >= trained_since
+        peer_id
+        for peer_id, last in last_training.items()
+        if training_is_valid(last_attended=last, on=today)
     }
     confirmed = sum(
-        1 for p in active if p.profile_confirmed_on and p.profile_confirmed_on >= stale_before
+        1 for p in active if not profile_is_stale(confirmed_on=p.profile_confirmed_on, today=today)
     )
     compliant = sum(1 for p in members if p.pk in trained or p.training_waived)
     return {
@@ -240,7 +246,7 @@ def _naive_pool(today: date) -> dict:
 
 
 def _naive_fairness(delivered_ids: set[int], today: date, pool_size: int) -> dict:
-    year_ago = today - timedelta(days=365)
+    year_ago = today - relativedelta(years=1)
     recently_placed = {
         place.peer_id
         for place in TeamPlace.objects.select_related("engagement")

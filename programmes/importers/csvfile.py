@@ -63,8 +63,10 @@ def split_cell(value: str) -> list[str]:
     return [part.strip() for part in value.split(CELL_SEPARATOR) if part.strip()]
 
 
-def read_rows(path: str | Path, columns: list[str]) -> list[Row]:
-    """Read a UTF-8 CSV file with a header row naming exactly `columns` (in any order)."""
+def read_rows(path: str | Path, columns: list[str], optional: tuple[str, ...] = ()) -> list[Row]:
+    """Read a UTF-8 CSV file with a header row naming exactly `columns` (in any order),
+    and any of the `optional` ones (a row reads an optional column missing from the file
+    as blank)."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -89,7 +91,7 @@ def read_rows(path: str | Path, columns: list[str]) -> list[Row]:
         raise ImportFileError("The file is empty: it needs a header row naming the columns.")
     header = [cell.strip().lower() for cell in header]
     missing = [c for c in columns if c not in header]
-    unknown = [c for c in header if c not in columns]
+    unknown = [c for c in header if c not in columns and c not in optional]
     if missing or unknown or len(set(header)) != len(header):
         problems = []
         if missing:
@@ -99,7 +101,8 @@ def read_rows(path: str | Path, columns: list[str]) -> list[Row]:
         if len(set(header)) != len(header):
             problems.append("a column is named twice")
         raise ImportFileError(
-            f"The header row is wrong: {'; '.join(problems)}. The columns are: {','.join(columns)}."
+            f"The header row is wrong: {'; '.join(problems)}. The columns are: {','.join(columns)}"
+            + (f" (and, if you have them, {','.join(optional)})." if optional else ".")
         )
     rows = []
     while True:
@@ -117,9 +120,9 @@ def read_rows(path: str | Path, columns: list[str]) -> list[Row]:
                 Row(line, {"__error__": f"has {len(values)} values; expected {len(header)}"})
             )
             continue
-        rows.append(
-            Row(line, {name: value.strip() for name, value in zip(header, values, strict=True)})
-        )
+        cells = dict.fromkeys(optional, "")
+        cells.update({name: value.strip() for name, value in zip(header, values, strict=True)})
+        rows.append(Row(line, cells))
     return rows
 
 

@@ -1,5 +1,6 @@
 """import_peers: the peer pool, keyed by email address."""
 
+from datetime import date
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -9,7 +10,15 @@ from django.core.validators import validate_email
 
 from accounts.roles import Role
 from councils.models import Council
-from peers.models import Peer, PeerKind, PoliticalGroup, RoleCategory, WorkRegion
+from peers.models import (
+    Peer,
+    PeerKind,
+    PoliticalGroup,
+    RoleCategory,
+    TrainingKind,
+    TrainingRecord,
+    WorkRegion,
+)
 from programmes.importers.csvfile import ImportReport, Row, read_rows, rows_import, split_cell
 from programmes.importers.vocabulary import expertise_from_names
 
@@ -25,6 +34,9 @@ PEER_COLUMNS = [
     "expertise",
     "regions",
 ]
+# The day of the peer's latest peer training or member peer conference, when known.
+PEER_OPTIONAL_COLUMNS = ("last_trained_on",)
+IMPORTED_TRAINING_COURSE = "Peer training (imported)"
 
 
 def _choice(value: str, choices, column: str, *, blank: str | None = None) -> str:
@@ -79,6 +91,14 @@ def _peer_row(row: Row, report: ImportReport) -> str:
         row["role_category"], RoleCategory, "role_category", blank=RoleCategory.OTHER
     )
     home_council = council_by_code(row["home_council"])
+    last_trained_on = None
+    if row["last_trained_on"]:
+        try:
+            last_trained_on = date.fromisoformat(row["last_trained_on"])
+        except ValueError:
+            raise ValidationError(
+                f"last_trained_on must be a date like 2025-10-02, not “{row['last_trained_on']}”."
+            ) from None
     regions = _regions(split_cell(row["regions"]))
     expertise = expertise_from_names(split_cell(row["expertise"]), report)
 
@@ -131,6 +151,16 @@ def _peer_row(row: Row, report: ImportReport) -> str:
         if {o.pk for o in wanted} != set(manager.values_list("pk", flat=True)):
             manager.set(wanted)
             outcome = "updated" if outcome == "unchanged" else outcome
+    if last_trained_on and not peer.training_records.filter(attended_on=last_trained_on).exists():
+        record = TrainingRecord(
+            peer=peer,
+            kind=TrainingKind.TRAINING,
+            course=IMPORTED_TRAINING_COURSE,
+            attended_on=last_trained_on,
+        )
+        record._change_reason = "Imported"
+        record.save()
+        outcome = "updated" if outcome == "unchanged" else outcome
     return outcome
 
 
@@ -138,6 +168,8 @@ def peers_import(path: str | Path, *, dry_run: bool = False) -> ImportReport:
     """Create or update peers (and their sign-in users, with no password) from a CSV file.
 
     New users get the Peer role and no usable password: they set one through "Forgotten
-    your password?". No email is sent.
+    your password?". An optional last_trained_on date records the peer's latest training
+    (a training record, unless one on that day is there already). No email is sent.
     """
-    return rows_import(read_rows(path, PEER_COLUMNS), _peer_row, dry_run=dry_run)
+    rows = read_rows(path, PEER_COLUMNS, optional=PEER_OPTIONAL_COLUMNS)
+    return rows_import(rows, _peer_row, dry_run=dry_run)

@@ -1,10 +1,10 @@
 """Hard filters in bulk: who may take a place on an engagement, and why the others may not.
 
 The rules are those of programmes.rules (the per-pair functions there are the reference;
-tests check that these bulk masks agree with ``rules.placement_breaches``), plus two that
-only matter when choosing a team: the peer must be able to work onsite when the engagement
-has onsite days, and a member peer needs training or a conference within
-settings.TRAINING_VALID_YEARS unless a manager waived it.
+tests check that these bulk masks agree with ``rules.placement_breaches``): among them,
+the peer must be able to work onsite when the engagement has onsite days, and a member
+peer needs training or a conference that counts on the first day (programmes.periods)
+unless a manager recorded a waiver. Only "already on this team" is matching's own.
 
 Everything is loaded for a whole set of engagements in a fixed handful of queries (no
 query per peer), then evaluated with numpy arrays over the pool, so one engagement with
@@ -13,11 +13,10 @@ query per peer), then evaluated with numpy arrays over the pool, so one engageme
 
 from __future__ import annotations
 
-import calendar
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import numpy as np
@@ -35,7 +34,6 @@ from programmes.models import (
     OFFICER_ROLES,
     DayCapException,
     DayMode,
-    DeliveryMode,
     Engagement,
     EngagementStatus,
     OfferTeamRole,
@@ -43,8 +41,15 @@ from programmes.models import (
     TeamPlace,
     TeamRole,
 )
-from programmes.rules import Breach
-from programmes.selectors import financial_year_bounds, financial_year_of
+from programmes.periods import (
+    COUNTED_PLACE_STATUSES,
+    UNCOUNTED_ENGAGEMENT_STATUSES,
+    financial_year_bounds,
+    financial_year_of,
+    training_valid_since,
+    years_before,
+)
+from programmes.rules import engagement_has_onsite
 
 # The order reasons are counted in: each excluded peer counts once, under its first reason.
 EXCLUSION_ORDER = (
@@ -73,7 +78,17 @@ EXCLUSION_LABELS = {
 }
 # The codes rules.placement_breaches also reports (the others are matching-only rules).
 RULES_CODES = frozenset(
-    {"inactive", "own_council", "two_tier", "conflict", "unavailable", "clash", "day_cap"}
+    {
+        "inactive",
+        "own_council",
+        "two_tier",
+        "conflict",
+        "unavailable",
+        "clash",
+        "day_cap",
+        "onsite",
+        "training",
+    }
 )
 LEAD_ROLES = (TeamRole.LEAD_MEMBER, TeamRole.LEAD_OFFICER)
 UPPER_TIER_TYPES = frozenset(t for t in CouncilType.values if t != CouncilType.DISTRICT)
@@ -84,12 +99,6 @@ def exclusion_label(code: str) -> str:
     return EXCLUSION_LABELS[code].format(years=settings.TRAINING_VALID_YEARS)
 
 
-def years_before(day: date, years: int) -> date:
-    """The same day `years` earlier (28 February for 29 February)."""
-    year = day.year - years
-    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
-
-
 def role_accepts_kind(role: str, kind: str) -> bool:
     """Member places for member peers, officer places for the others (rules.role_breach)."""
     if role in MEMBER_ROLES:
@@ -97,48 +106,6 @@ def role_accepts_kind(role: str, kind: str) -> bool:
     if role in OFFICER_ROLES:
         return kind != PeerKind.MEMBER
     return True
-
-
-def engagement_has_onsite(engagement: Engagement, onsite_days: int | None = None) -> bool:
-    """Onsite days planned, or (before days are set) an onsite or blended delivery."""
-    if onsite_days is None:
-        onsite_days = engagement.activity_days.filter(mode=DayMode.ONSITE).count()
-        if not onsite_days and engagement.activity_days.exists():
-            return False
-    if onsite_days:
-        return True
-    if engagement.start_date:
-        return False
-    return engagement.effective_delivery != DeliveryMode.REMOTE
-
-
-def reference_date(engagement: Engagement) -> date:
-    """The day the rules are judged on: the first activity day, else today."""
-    return engagement.start_date or timezone.localdate()
-
-
-# Per-pair reference checks for the matching-only rules (used by the standalone check and
-# by the independent validator).
-
-
-def onsite_breach(*, peer: Peer, engagement: Engagement) -> Breach | None:
-    if engagement_has_onsite(engagement) and peer.work_mode == WorkMode.REMOTE:
-        return Breach("onsite", f"{peer} works remotely only, and this engagement has onsite days.")
-    return None
-
-
-def training_breach(*, peer: Peer, engagement: Engagement) -> Breach | None:
-    if peer.kind != PeerKind.MEMBER or peer.training_waived:
-        return None
-    years = settings.TRAINING_VALID_YEARS
-    cutoff = years_before(reference_date(engagement), years)
-    if not peer.training_records.filter(attended_on__gte=cutoff).exists():
-        return Breach(
-            "training",
-            f"{peer} has no peer training or member peer conference in the {years} years "
-            "before the engagement, and no manager's waiver.",
-        )
-    return None
 
 
 def default_days(engagement: Engagement, activity_days: int | None = None) -> Decimal:
@@ -531,12 +498,12 @@ class MatchingData:
 
         Written in SQL because the council types come from a join grouped per engagement
         first: joined directly, an engagement with two councils would count its places
-        twice. The same rules as selectors.peers_days_used_map; counted and logged like any
-        other query.
+        twice. Days counted as periods.days_counted_q counts them (the same statuses and
+        financial years); counted and logged like any other query.
         """
         connection = connections[TeamPlace.objects.db]
         quote, adapt = connection.ops.quote_name, connection.ops.adapt_datefield_value
-        since = timezone.localdate() - timedelta(days=365 * RECENT_YEARS)
+        since = years_before(timezone.localdate(), RECENT_YEARS)
         columns = ["tp.peer_id", "COUNT(*)", "SUM(CASE WHEN e.start_date >= %s THEN 1 ELSE 0 END)"]
         params: list = [adapt(since)]
         # As a float: decimals would each go through a converter on 10,000 rows.
@@ -570,11 +537,11 @@ class MatchingData:
             f"FROM {quote(TeamPlace._meta.db_table)} tp "
             f"INNER JOIN {quote(Engagement._meta.db_table)} e ON tp.engagement_id = e.id "
             f"{join}"
-            f"WHERE tp.status IN ({', '.join(['%s'] * len(HOLDING_STATUSES))}) "
-            "AND NOT (e.status = %s) "
+            f"WHERE tp.status IN ({', '.join(['%s'] * len(COUNTED_PLACE_STATUSES))}) "
+            f"AND e.status NOT IN ({', '.join(['%s'] * len(UNCOUNTED_ENGAGEMENT_STATUSES))}) "
             "GROUP BY tp.peer_id"
         )
-        params += [*HOLDING_STATUSES, EngagementStatus.CANCELLED]
+        params += [*COUNTED_PLACE_STATUSES, *UNCOUNTED_ENGAGEMENT_STATUSES]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
@@ -652,7 +619,7 @@ class MatchingData:
             for code in ("clash", "unavailable", "day_cap"):
                 masks[code] = np.zeros(pool.size, dtype=bool)
         masks["onsite"] = pool.remote_only if facts.has_onsite else np.zeros(pool.size, bool)
-        cutoff = years_before(facts.reference, settings.TRAINING_VALID_YEARS).toordinal()
+        cutoff = training_valid_since(facts.reference).toordinal()
         masks["training"] = pool.is_member & ~pool.training_waived & (self.last_training < cutoff)
         return masks
 

@@ -1,7 +1,7 @@
 """An independent check that an allocation proposal breaks no rule.
 
-Written against the per-pair reference rules (programmes.rules and the per-pair onsite and
-training checks), one peer and one engagement at a time, never with the bulk filters or
+Written against the per-pair reference rules (programmes.rules, onsite and training
+included), one peer and one engagement at a time, never with the bulk filters or
 the solver's model, so a mistake in either is caught.
 """
 
@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from peers.models import Peer, PeerKind
 from programmes import rules
-from programmes.matching.candidates import onsite_breach, training_breach
 from programmes.models import HOLDING_STATUSES, Engagement, OfferTeamRole, TeamPlace
-from programmes.selectors import financial_year_of, peer_day_cap, peer_days_used
+from programmes.periods import financial_year_of
+from programmes.selectors import peer_day_cap, peer_days_used
 
 
 def _overlap(a: Engagement, b: Engagement) -> bool:
@@ -46,12 +46,6 @@ def proposal_breaches(assignments, *, required_leads: bool = False) -> list[str]
             peer=peer, engagement=engagement, role=a.role, days=Decimal(a.days)
         ):
             problems.append(f"{engagement.reference}: {breach.message}")
-        for breach in (
-            onsite_breach(peer=peer, engagement=engagement),
-            training_breach(peer=peer, engagement=engagement),
-        ):
-            if breach:
-                problems.append(f"{engagement.reference}: {breach.message}")
     # Across the proposal: overlapping engagements and the day cap per financial year.
     for peer_id, items in per_peer.items():
         peer = peers[peer_id]

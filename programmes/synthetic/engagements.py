@@ -21,7 +21,7 @@ from programmes.models import (
     Offer,
     StatusChange,
 )
-from programmes.selectors import financial_year_of
+from programmes.periods import financial_year_bounds, financial_year_of
 from programmes.synthetic.base import (
     ENGAGEMENTS_PER_YEAR,
     FOCUS,
@@ -38,7 +38,8 @@ class EngagementsMixin:
         return financial_year_of(self.today) - self.years + 1
 
     def _span_end(self) -> date:
-        return max(date(financial_year_of(self.today) + 1, 3, 31), self.today + timedelta(200))
+        last_day = financial_year_bounds(financial_year_of(self.today))[1]
+        return max(last_day, self.today + timedelta(200))
 
     def _state_for(self, start: date | None, end: date | None) -> str:
         rng, today = self.rng, self.today
@@ -157,11 +158,11 @@ class EngagementsMixin:
         ]
         in_year = Counter(financial_year_of(start) for _, _, start in plans)
         for year in range(self._first_year(), financial_year_of(self.today) + 1):
-            first, last = date(year, 4, 1), date(year + 1, 3, 31)
+            first, last = financial_year_bounds(year)
             for _ in range(max(0, per_year - in_year[year])):
                 start = first + timedelta(rng.randint(0, (last - first).days))
                 plans.append((_weighted(rng, offer_weights), None, start))
-        beyond = date(financial_year_of(self.today) + 1, 4, 1)
+        beyond = financial_year_bounds(financial_year_of(self.today) + 1)[0]
         extra_days = (self._span_end() - beyond).days
         for _ in range(round(per_year * max(extra_days, 0) / 365)):
             start = beyond + timedelta(rng.randint(0, extra_days))

@@ -1,7 +1,7 @@
 """The synthetic councils, staff, council contacts and peer pool."""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib.auth.models import Group
 
@@ -28,6 +28,7 @@ from peers.models import (
     WorkMode,
     WorkRegion,
 )
+from programmes.periods import financial_year_bounds
 from programmes.synthetic.base import (
     BATCH,
     DOMAIN,
@@ -201,6 +202,8 @@ class PeopleMixin:
                     profile_confirmed_on=confirmed,
                     training_waived=waived,
                     training_waiver_reason="Very experienced peer" if waived else "",
+                    training_waiver_approved_by=self.director if waived else None,
+                    training_waiver_approved_at=self.now - timedelta(days=400) if waived else None,
                 )
             )
         self._bulk(User, users, "peer users")
@@ -218,7 +221,7 @@ class PeopleMixin:
         unavailable, training, equalities = [], [], []
         self.conflicts = defaultdict(set)
         self.unavailable = defaultdict(list)
-        span_start = date(self._first_year(), 4, 1)
+        span_start = financial_year_bounds(self._first_year())[0]
         span_end = self._span_end()
         for peer in peers:
             for pk in rng.sample(expertise, rng.randint(2, 6)):
@@ -277,6 +280,11 @@ class PeopleMixin:
         self._bulk(Peer.conflicts.through, conflict_rows, "declared conflicts")
         self._bulk(Unavailability, unavailable, "unavailability periods")
         self._bulk(TrainingRecord, training, "training records")
+        self.last_training = {}  # peer id -> the day of their latest training or conference
+        for record in training:
+            last = self.last_training.get(record.peer_id)
+            if last is None or record.attended_on > last:
+                self.last_training[record.peer_id] = record.attended_on
         self._bulk(EqualitiesAnswers, equalities, "equalities answers")
 
     def _equalities(self, peer) -> EqualitiesAnswers:

@@ -17,7 +17,7 @@ from programmes.models import (
     PlaceStatus,
     TeamPlace,
 )
-from programmes.selectors import financial_year_of
+from programmes.periods import financial_year_of, training_is_valid
 from programmes.synthetic.base import DAY_CAP, HELD, S
 
 
@@ -93,6 +93,15 @@ class TeamsMixin:
             if council.pk in self.conflicts.get(peer.pk, ()):
                 return False
         if engagement.pk in self.onsite and peer.work_mode == WorkMode.REMOTE:
+            return False
+        if (
+            book
+            and peer.kind == PeerKind.MEMBER
+            and not peer.training_waived
+            and not training_is_valid(
+                last_attended=self.last_training.get(peer.pk), on=engagement.start_date
+            )
+        ):
             return False
         start, end = engagement.start_date, engagement.end_date
         for other_start, other_end in self.busy.get(i, ()):

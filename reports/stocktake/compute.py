@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from councils.models import CouncilType, Region
 from programmes.models import Engagement, Offer, PlaceStatus, TeamPlace
-from programmes.selectors import financial_year_bounds, financial_year_of
+from programmes.periods import financial_year_bounds, financial_year_of
 from programmes.workflow import DELIVERED_STATES, PLANNED_STATES
 from reports.stocktake import checks, surveys
 from reports.stocktake.definitions import DEFINITIONS
