@@ -370,8 +370,9 @@ class PeerUpdateSerializer(serializers.Serializer):
                 )
         return super().to_internal_value(data)
 
-    first_name = serializers.CharField(max_length=150, required=False)
-    last_name = serializers.CharField(max_length=150, required=False)
+    # Blank names reach peers.services, which refuses them in the profile page's words.
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     job_title = serializers.CharField(max_length=150, required=False, allow_blank=True)
     role_category = serializers.ChoiceField(choices=RoleCategory.choices, required=False)

@@ -1,13 +1,19 @@
 """The peer pool in the admin: profiles, expertise vocabulary, availability, training.
 
+Every write to a peer goes through peers.services (the peer's own details, as in the peer
+portal) or peers.services_pool (what the programme team keeps), so the admin refuses what the
+portal refuses, in the same words, shown as the programme admin shows a refusal
+(programmes.admin_support), and the history names the manager. The forms only shape input.
+
 Equalities answers are special-category data: visible only to holders of
 peers.view_equalities, and never edited here (the peer gives or withdraws them).
 """
 
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from peers import services
+from peers import services, services_pool
 from peers.models import (
     EqualitiesAnswers,
     Expertise,
@@ -18,11 +24,15 @@ from peers.models import (
 )
 from programmes.admin_export import SafeExportMixin
 from programmes.admin_support import (
+    HistoryViewOnlyMixin,
     QuickActionCheckboxMixin,
     ServiceWritesMixin,
     SubqueryDistinctMixin,
     call_service,
 )
+
+# The peer's own profile fields (peers.services.peer_profile_update), as in the portal.
+PROFILE_FIELDS = (*services.CONTACT_PEER_FIELDS, "work_mode")
 
 EQUALITIES_PERMISSION = "peers.view_equalities"
 
@@ -44,13 +54,105 @@ class WorkRegionAdmin(QuickActionCheckboxMixin, SafeExportMixin, admin.ModelAdmi
     search_fields = ["name"]
 
 
+class ServiceCheckedForm(forms.ModelForm):
+    """Dates and choices may be left empty here: the service says what is missing, in the
+    words every other door uses, instead of the admin's "This field is required"."""
+
+    optional_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.optional_fields:
+            if name in self.fields:
+                self.fields[name].required = False
+
+
+class UnavailabilityForm(ServiceCheckedForm):
+    optional_fields = ("starts_on", "ends_on")
+
+    class Meta:
+        model = Unavailability
+        fields = ["peer", "starts_on", "ends_on", "reason"]
+
+
+class TrainingRecordForm(ServiceCheckedForm):
+    optional_fields = ("kind", "course", "attended_on")
+
+    class Meta:
+        model = TrainingRecord
+        fields = ["peer", "kind", "course", "attended_on"]
+
+
+def _period_add(peer, data, user):
+    return call_service(
+        services.peer_unavailability_add,
+        peer=peer,
+        starts_on=data.get("starts_on"),
+        ends_on=data.get("ends_on"),
+        reason=data.get("reason", ""),
+        user=user,
+    )
+
+
+def _period_update(period, data, user):
+    return call_service(
+        services.peer_unavailability_update,
+        period=period,
+        starts_on=data.get("starts_on"),
+        ends_on=data.get("ends_on"),
+        reason=data.get("reason", ""),
+        user=user,
+    )
+
+
+def _period_remove(period, user):
+    call_service(
+        services.peer_unavailability_remove, peer=period.peer, period_id=period.pk, user=user
+    )
+
+
+def _training_add(peer, data, user):
+    return call_service(
+        services_pool.training_record_add,
+        peer=peer,
+        kind=data.get("kind", ""),
+        course=data.get("course", ""),
+        attended_on=data.get("attended_on"),
+        user=user,
+    )
+
+
+def _training_update(record, data, user):
+    return call_service(
+        services_pool.training_record_update,
+        record=record,
+        kind=data.get("kind", ""),
+        course=data.get("course", ""),
+        attended_on=data.get("attended_on"),
+        user=user,
+    )
+
+
+def _training_remove(record, user):
+    call_service(services_pool.training_record_remove, record=record, user=user)
+
+
+# An inline's model -> its (add, update, remove) through the services.
+_INLINE_WRITES = {
+    Unavailability: (_period_add, _period_update, _period_remove),
+    TrainingRecord: (_training_add, _training_update, _training_remove),
+}
+
+
 class UnavailabilityInline(admin.TabularInline):
     model = Unavailability
+    form = UnavailabilityForm
     extra = 0
 
 
 class TrainingRecordInline(admin.TabularInline):
     model = TrainingRecord
+    form = TrainingRecordForm
     extra = 0
 
 
@@ -93,9 +195,10 @@ WAIVER_APPROVAL_FIELDS = ("training_waiver_approved_by", "training_waiver_approv
 
 @admin.register(Peer)
 class PeerAdmin(
-    ServiceWritesMixin,
     QuickActionCheckboxMixin,
     SubqueryDistinctMixin,
+    HistoryViewOnlyMixin,
+    ServiceWritesMixin,
     SafeExportMixin,
     SimpleHistoryAdmin,
 ):
@@ -130,7 +233,6 @@ class PeerAdmin(
     ]
     autocomplete_fields = ["user", "home_council"]
     filter_horizontal = ["expertise", "regions", "conflicts"]
-    readonly_fields = [*WAIVER_APPROVAL_FIELDS, "created_at", "updated_at"]
     exclude = ["calendar_token"]
     inlines = [UnavailabilityInline, TrainingRecordInline, EqualitiesInline]
     ordering = ["user__last_name", "user__first_name"]  # accounts' user_name_idx
@@ -147,47 +249,153 @@ class PeerAdmin(
     def email(self, peer):
         return peer.user.email
 
+    def get_readonly_fields(self, request, obj=None):
+        # Only the peer confirms their profile; the sign-in account is fixed once chosen.
+        fixed = ["profile_confirmed_on", *WAIVER_APPROVAL_FIELDS, "created_at", "updated_at"]
+        return fixed if obj is None else ["user", *fixed]
+
+    # Writes ------------------------------------------------------------------------------
+
     def save_model(self, request, obj, form, change):
-        """Save the peer; a training waiver goes through its service, which records who
-        approved it and why (or refuses, and nothing is saved)."""
-        wanted = {name: getattr(obj, name) for name in WAIVER_FIELDS}
-        if set(WAIVER_FIELDS) & set(form.changed_data):
-            for name in WAIVER_FIELDS:
-                setattr(obj, name, form.initial.get(name, Peer._meta.get_field(name).default))
-        super().save_model(request, obj, form, change)
-        if wanted != {name: getattr(obj, name) for name in WAIVER_FIELDS}:
-            updated = call_service(
-                services.peer_training_waiver_set,
-                peer=obj,
-                waived=wanted["training_waived"],
-                reason=wanted["training_waiver_reason"],
-                user=request.user,
+        data, user = form.cleaned_data, request.user
+        if not change:
+            created = call_service(
+                services_pool.peer_create,
+                account=data["user"],
+                user=user,
+                expertise=data.get("expertise", ()),
+                regions=data.get("regions", ()),
+                **{
+                    name: data[name]
+                    for name in (*services_pool.POOL_FIELDS, *PROFILE_FIELDS)
+                    if name in data
+                },
             )
-            for name in (*WAIVER_FIELDS, *WAIVER_APPROVAL_FIELDS):
-                setattr(obj, name, getattr(updated, name))
+            # The admin's formsets and redirect hold `obj`: make it the created peer.
+            for field in Peer._meta.concrete_fields:
+                setattr(obj, field.attname, getattr(created, field.attname))
+            obj._state.adding = False
+            obj._state.db = created._state.db
+            self._conflicts_set(obj, data.get("conflicts", ()), user)
+            self._waiver_set(obj, data, set(form.changed_data), user)
+            return
+        changed = set(form.changed_data)
+        self._waiver_set(obj, data, changed, user)
+        profile = {name: data[name] for name in PROFILE_FIELDS if name in changed}
+        profile.update({name: data[name] for name in ("expertise", "regions") if name in changed})
+        if profile:
+            call_service(services.peer_profile_update, peer=obj, user=user, **profile)
+        pool = {name: data[name] for name in services_pool.POOL_FIELDS if name in changed}
+        if pool:
+            call_service(services_pool.peer_pool_details_update, peer=obj, user=user, **pool)
+        if "conflicts" in changed:
+            self._conflicts_set(obj, data["conflicts"], user)
+
+    def _waiver_set(self, peer, data, changed, user):
+        """A training waiver goes through its service, which records who approved it and why."""
+        if not set(WAIVER_FIELDS) & changed:
+            return
+        updated = call_service(
+            services.peer_training_waiver_set,
+            peer=peer,
+            waived=data.get("training_waived", False),
+            reason=data.get("training_waiver_reason", ""),
+            user=user,
+        )
+        for name in (*WAIVER_FIELDS, *WAIVER_APPROVAL_FIELDS):
+            setattr(peer, name, getattr(updated, name))
+
+    def _conflicts_set(self, peer, councils, user):
+        """Declare and remove conflicts one by one, so each is in the history."""
+        declared = set(Peer.objects.get(pk=peer.pk).conflicts.all())
+        wanted = set(councils)
+        for council in sorted(wanted - declared, key=lambda c: c.name):
+            call_service(services.peer_conflict_add, peer=peer, council=council, user=user)
+        for council in sorted(declared - wanted, key=lambda c: c.name):
+            call_service(services.peer_conflict_remove, peer=peer, council=council, user=user)
+
+    def save_related(self, request, form, formsets, change):
+        # The many-to-many fields were saved by the services in save_model.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        # The admin's change message reads these; the services do the writes.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        writes = _INLINE_WRITES.get(formset.model)
+        if writes is None:  # equalities answers: read-only
+            return
+        add, update, remove = writes
+        peer = Peer.objects.get(pk=form.instance.pk)
+        deleted = set(formset.deleted_forms)
+        # Removals first, so a new row may take the dates of a removed one.
+        for inline_form in formset.deleted_forms:
+            if inline_form.instance.pk:
+                remove(inline_form.instance, request.user)
+                formset.deleted_objects.append(inline_form.instance)
+        for inline_form in formset.initial_forms:
+            if inline_form not in deleted and inline_form.has_changed():
+                saved = update(inline_form.instance, inline_form.cleaned_data, request.user)
+                formset.changed_objects.append((saved, inline_form.changed_data))
+        for inline_form in formset.extra_forms:
+            if inline_form not in deleted and inline_form.has_changed():
+                formset.new_objects.append(add(peer, inline_form.cleaned_data, request.user))
+
+
+class _PeerRecordAdmin(
+    QuickActionCheckboxMixin,
+    HistoryViewOnlyMixin,
+    ServiceWritesMixin,
+    SafeExportMixin,
+    SimpleHistoryAdmin,
+):
+    """A record of one peer, written through the services of `writes` (add, update, remove)."""
+
+    writes: tuple = ()
+    list_select_related = ["peer__user"]
+    autocomplete_fields = ["peer"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["peer"]
+
+    def save_model(self, request, obj, form, change):
+        add, update, _ = self.writes
+        if change:
+            update(obj, form.cleaned_data, request.user)
+            return
+        saved = add(form.cleaned_data["peer"], form.cleaned_data, request.user)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        self.writes[2](obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("peer"):
+            self.writes[2](obj, request.user)
 
 
 @admin.register(Unavailability)
-class UnavailabilityAdmin(QuickActionCheckboxMixin, SafeExportMixin, SimpleHistoryAdmin):
+class UnavailabilityAdmin(_PeerRecordAdmin):
+    form = UnavailabilityForm
+    writes = _INLINE_WRITES[Unavailability]
     list_display = ["peer", "starts_on", "ends_on", "reason"]
     list_filter = ["starts_on"]
-    list_select_related = ["peer__user"]
     search_fields = ["peer__user__first_name", "peer__user__last_name", "peer__user__email"]
-    autocomplete_fields = ["peer"]
 
 
 @admin.register(TrainingRecord)
-class TrainingRecordAdmin(QuickActionCheckboxMixin, SafeExportMixin, SimpleHistoryAdmin):
+class TrainingRecordAdmin(_PeerRecordAdmin):
+    form = TrainingRecordForm
+    writes = _INLINE_WRITES[TrainingRecord]
     list_display = ["peer", "kind", "course", "attended_on"]
     list_filter = ["kind", "attended_on"]
-    list_select_related = ["peer__user"]
     search_fields = [
         "peer__user__first_name",
         "peer__user__last_name",
         "peer__user__email",
         "course",
     ]
-    autocomplete_fields = ["peer"]
 
 
 @admin.register(EqualitiesAnswers)

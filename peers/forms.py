@@ -132,8 +132,14 @@ class ConflictAddForm(GOVUKFormMixin, forms.Form):
 
     def __init__(self, *args, councils=None, **kwargs):
         super().__init__(*args, **kwargs)
+        field = self.fields["council"]
+        # Any council is accepted, so the service refuses one that was abolished or already
+        # declared in its own words (the admin's words too); only the ones left are offered.
+        field.queryset = Council.objects.order_by("name")
         if councils is not None:
-            self.fields["council"].queryset = councils
+            field.widget.choices = [("", field.empty_label)] + [
+                (council.pk, field.label_from_instance(council)) for council in councils
+            ]
 
     def get_layout_fields(self):
         return [Field.select("council")]

@@ -176,7 +176,10 @@ class Unavailability(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__gte=F("starts_on")),
                 name="unavailability_ends_after_start",
-                violation_error_message=_("The end date must be the same as or after the start."),
+                # The words of peers.services, so every door refuses alike.
+                violation_error_message=_(
+                    "The last day must be the same as or after the first day"
+                ),
             )
         ]
 

@@ -36,6 +36,7 @@ EQUALITIES_QUESTIONS = ("sex", "ethnic_group", "disability", "age_band", "sexual
 CONTACT_USER_FIELDS = ("first_name", "last_name")
 CONTACT_PEER_FIELDS = ("phone", "job_title", "role_category")
 MAX_UNAVAILABILITY_DAYS = 366
+UNAVAILABILITY_REVERSED = "The last day must be the same as or after the first day"
 
 
 def _site_url(path: str) -> str:
@@ -56,6 +57,26 @@ def _admin_url(name: str, *args) -> str:
 
 def _lock(peer: Peer) -> Peer:
     return Peer.objects.select_for_update().select_related("user").get(pk=peer.pk)
+
+
+def _is_the_peer(peer: Peer, user) -> bool:
+    return user is None or user.pk == peer.user_id
+
+
+def attribute(instance, *, user, reason: str) -> None:
+    """Name who made the next saved change and why, in the record's history.
+
+    Without a user (a task) the history falls back to the signed-in user of the request, if any.
+    """
+    if user is not None:
+        instance._history_user = user
+    instance._change_reason = reason
+
+
+def _peer_changed(peer: Peer, *, user, reason: str) -> None:
+    """Write a history row for a change the peer's own fields do not show (m2m, a conflict)."""
+    attribute(peer, user=user, reason=reason)
+    peer.save(update_fields=["updated_at"])
 
 
 @audited
@@ -130,7 +151,9 @@ def peer_profile_update(
     """Change the peer's contact details, job, expertise, regions or work mode.
 
     Accepts first_name, last_name (on the account), phone, job_title, role_category and
-    work_mode; expertise and regions replace the current choices.
+    work_mode; expertise and regions replace the current choices. The same rules for the
+    peer, a manager in the admin and the API: names and job title cannot be blank, and the
+    peer works in at least one region. The history names who made the change.
     """
     allowed = {*CONTACT_USER_FIELDS, *CONTACT_PEER_FIELDS, "work_mode"}
     unknown = set(fields) - allowed
@@ -142,21 +165,30 @@ def peer_profile_update(
         raise ValidationError({"first_name": "Enter your first name"})
     if "last_name" in user_fields and not user_fields["last_name"]:
         raise ValidationError({"last_name": "Enter your last name"})
+    if "job_title" in fields and not (fields["job_title"] or "").strip():
+        raise ValidationError({"job_title": "Enter your job title"})
+    if regions is not None:
+        regions = list(regions)
+        if not regions:
+            raise ValidationError({"regions": "Select at least one region"})
+    reason = "Updated by the peer" if _is_the_peer(peer, user) else "Updated by the programme team"
     if user_fields:
         for name, value in user_fields.items():
             setattr(peer.user, name, value)
+        attribute(peer.user, user=user, reason=reason)
         peer.user.save(update_fields=list(user_fields))
     peer_fields = {k: v for k, v in fields.items() if k not in CONTACT_USER_FIELDS}
     if peer_fields:
         for name, value in peer_fields.items():
             setattr(peer, name, value.strip() if isinstance(value, str) else value)
-        peer._change_reason = "Updated by the peer"
         peer.full_clean(exclude=["user", "home_council", "expertise", "regions", "conflicts"])
-        peer.save(update_fields=[*peer_fields, "updated_at"])
     if expertise is not None:
         peer.expertise.set(expertise)
     if regions is not None:
         peer.regions.set(regions)
+    if peer_fields or expertise is not None or regions is not None:
+        attribute(peer, user=user, reason=reason)
+        peer.save(update_fields=[*peer_fields, "updated_at"])
     return peer
 
 
@@ -166,7 +198,7 @@ def peer_profile_confirm(*, peer: Peer, user=None, on: date | None = None) -> Pe
     """Record that the peer confirmed their profile is up to date (today)."""
     peer = _lock(peer)
     peer.profile_confirmed_on = on or timezone.localdate()
-    peer._change_reason = "Profile confirmed by the peer"
+    attribute(peer, user=user, reason="Profile confirmed by the peer")
     peer.save(update_fields=["profile_confirmed_on", "updated_at"])
     return peer
 
@@ -218,6 +250,7 @@ def peer_training_waiver_set(*, peer: Peer, waived: bool, reason: str = "", user
     return peer
 
 
+@audited
 @transaction.atomic
 def peer_conflict_add(*, peer: Peer, council: Council, user=None) -> Peer:
     """Declare a conflict of interest with a council (an existing one, not yet declared)."""
@@ -227,6 +260,7 @@ def peer_conflict_add(*, peer: Peer, council: Council, user=None) -> Peer:
     if peer.conflicts.filter(pk=council.pk).exists():
         raise ValidationError({"council": f"You have already declared {council.name}."})
     peer.conflicts.add(council)
+    _peer_changed(peer, user=user, reason=f"Conflict of interest declared with {council.name}")
     return peer
 
 
@@ -238,30 +272,29 @@ def peer_conflict_remove(*, peer: Peer, council: Council, user=None) -> Peer:
     if not peer.conflicts.filter(pk=council.pk).exists():
         raise ValidationError(f"You have not declared a conflict with {council.name}.")
     peer.conflicts.remove(council)
+    _peer_changed(peer, user=user, reason=f"Conflict of interest with {council.name} removed")
     return peer
 
 
-@audited
-@transaction.atomic
-def peer_unavailability_add(
-    *, peer: Peer, starts_on: date, ends_on: date, reason: str = "", user=None
-) -> Unavailability:
-    """Add a period the peer cannot take part in (inclusive dates, not in the past)."""
-    peer = _lock(peer)
-    today = timezone.localdate()
+def _unavailability_check(
+    *, peer: Peer, starts_on: date | None, ends_on: date | None, other_than: int | None = None
+) -> None:
+    """Refuse a period the peer portal refuses: incomplete, reversed, past, long, overlapping."""
+    if starts_on is None:
+        raise ValidationError({"starts_on": "Enter the first day you are unavailable"})
+    if ends_on is None:
+        raise ValidationError({"ends_on": "Enter the last day you are unavailable"})
     if ends_on < starts_on:
-        raise ValidationError(
-            {"ends_on": "The end date must be the same as or after the start date"}
-        )
-    if ends_on < today:
+        raise ValidationError({"ends_on": UNAVAILABILITY_REVERSED})
+    if ends_on < timezone.localdate():
         raise ValidationError({"ends_on": "The end date must be today or in the future"})
     if (ends_on - starts_on).days >= MAX_UNAVAILABILITY_DAYS:
         raise ValidationError(
             {"ends_on": "A period must be a year or shorter. Add longer absences in parts."}
         )
     overlapping = peer.unavailability.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
-    if overlapping.exists():
-        period = overlapping.first()
+    period = overlapping.exclude(pk=other_than).order_by("starts_on").first()
+    if period is not None:
         raise ValidationError(
             {
                 "starts_on": (
@@ -270,18 +303,61 @@ def peer_unavailability_add(
                 )
             }
         )
-    return Unavailability.objects.create(
-        peer=peer, starts_on=starts_on, ends_on=ends_on, reason=reason.strip()
+
+
+def _by(peer: Peer, user) -> str:
+    return "by the peer" if _is_the_peer(peer, user) else "by the programme team"
+
+
+@audited
+@transaction.atomic
+def peer_unavailability_add(
+    *, peer: Peer, starts_on: date | None, ends_on: date | None, reason: str = "", user=None
+) -> Unavailability:
+    """Add a period the peer cannot take part in (inclusive dates, not in the past).
+
+    The same rules wherever it is added (the peer portal, the admin): at most a year, and
+    not overlapping another of the peer's periods.
+    """
+    peer = _lock(peer)
+    _unavailability_check(peer=peer, starts_on=starts_on, ends_on=ends_on)
+    period = Unavailability(
+        peer=peer, starts_on=starts_on, ends_on=ends_on, reason=(reason or "").strip()
     )
+    attribute(period, user=user, reason=f"Added {_by(peer, user)}")
+    period.save()
+    return period
+
+
+@audited
+@transaction.atomic
+def peer_unavailability_update(
+    *,
+    period: Unavailability,
+    starts_on: date | None,
+    ends_on: date | None,
+    reason: str = "",
+    user=None,
+) -> Unavailability:
+    """Change one of the peer's periods, under the same rules as adding one."""
+    peer = _lock(period.peer)
+    period = Unavailability.objects.get(pk=period.pk, peer=peer)
+    _unavailability_check(peer=peer, starts_on=starts_on, ends_on=ends_on, other_than=period.pk)
+    period.starts_on, period.ends_on, period.reason = starts_on, ends_on, (reason or "").strip()
+    attribute(period, user=user, reason=f"Changed {_by(peer, user)}")
+    period.save()
+    return period
 
 
 @audited
 @transaction.atomic
 def peer_unavailability_remove(*, peer: Peer, period_id: int, user=None) -> None:
-    """Remove one of the peer's own unavailability periods."""
-    deleted, _ = Unavailability.objects.filter(peer=peer, pk=period_id).delete()
-    if not deleted:
+    """Remove one of the peer's unavailability periods."""
+    period = Unavailability.objects.filter(peer=peer, pk=period_id).first()
+    if period is None:
         raise ValidationError("That period has already been removed.")
+    attribute(period, user=user, reason=f"Removed {_by(peer, user)}")
+    period.delete()
 
 
 @audited

@@ -71,6 +71,23 @@ class ServiceWritesMixin:
         return RefusedForm
 
 
+class HistoryViewOnlyMixin:
+    """Old versions in the history can be read but not saved back ("Revert").
+
+    django-simple-history's revert saves the old version with the admin's save_model and
+    then the form's many-to-many fields directly, outside the change page's transaction and
+    refusal display: for records written through services it would skip their rules.
+    """
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 def report_each(modeladmin, request, items, action, *, label, done: str) -> int:
     """Run `action(item)` for each item; report each refusal with its reason. Return successes."""
     succeeded = 0

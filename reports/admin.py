@@ -1,42 +1,41 @@
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from programmes.admin_support import HistoryViewOnlyMixin, ServiceWritesMixin, call_service
 from reports import services
 from reports.models import DIPWriteUp, ReportJob
 
 
-class DIPWriteUpForm(forms.ModelForm):
-    class Meta:
-        model = DIPWriteUp
-        fields = ["engagement", "strengths", "good_practice", "emerging_issues", "gaps"]
-
-    def clean(self):
-        cleaned = super().clean()
-        engagement = cleaned.get("engagement")
-        if engagement is not None and engagement.offer.code != "DIP":
-            raise ValidationError(
-                {"engagement": "Select a Delivery and Impact Panel: only panels have write-ups"}
-            )
-        return cleaned
-
-
 @admin.register(DIPWriteUp)
-class DIPWriteUpAdmin(SimpleHistoryAdmin):
-    """Managers record each panel's write-up; saving goes through the service."""
+class DIPWriteUpAdmin(HistoryViewOnlyMixin, ServiceWritesMixin, SimpleHistoryAdmin):
+    """Managers record each panel's write-up; saving goes through the service.
 
-    form = DIPWriteUpForm
+    Only panels can be chosen (the model's limit_choices_to); the service refuses a blank
+    write-up, and its words are shown on the form, as in the programme admin.
+    """
+
+    fields = ["engagement", "strengths", "good_practice", "emerging_issues", "gaps"]
     list_display = ["engagement", "recorded_by", "updated_at"]
     search_fields = ["engagement__reference", "engagement__title"]
     autocomplete_fields: list[str] = []
     raw_id_fields = ["engagement"]
-    readonly_fields = ["recorded_by", "created_at", "updated_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.fields
+        return [*self.fields, "recorded_by", "created_at", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # The service keys a write-up by its panel: moving one would leave the old one behind.
+        return ["engagement", "recorded_by", "created_at", "updated_at"]
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        saved = services.dip_write_up_record(
-            engagement=data["engagement"],
+        saved = call_service(
+            services.dip_write_up_record,
+            engagement=obj.engagement if change else data["engagement"],
             user=request.user,
             strengths=data.get("strengths", ""),
             good_practice=data.get("good_practice", ""),

@@ -120,3 +120,49 @@ def test_managers_record_write_ups_in_the_admin(client, panels):
     assert response.status_code == 200
     assert "<title>Error: " in response.content.decode()  # only DIP panels can be chosen
     assert not DIPWriteUp.objects.filter(engagement=panels["bespoke"]).exists()
+
+
+BLANK_WRITE_UP = {"strengths": "", "good_practice": " ", "emerging_issues": "", "gaps": ""}
+
+
+def test_a_blank_write_up_in_the_admin_is_refused_with_a_message(client, panels):
+    client.force_login(panels["manager"])
+
+    response = client.post(
+        reverse("admin:reports_dipwriteup_add"),
+        {"engagement": panels["two"].pk, **BLANK_WRITE_UP},
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<title>Error: " in html
+    assert "Enter at least one of strengths, good practice, issues or gaps" in html
+    assert not DIPWriteUp.objects.filter(engagement=panels["two"]).exists()
+
+
+def test_blanking_a_write_up_in_the_admin_changes_nothing(client, panels):
+    client.force_login(panels["manager"])
+    write_up = DIPWriteUp.objects.get(engagement=panels["one"])
+    url = reverse("admin:reports_dipwriteup_change", args=[write_up.pk])
+
+    response = client.post(url, {"engagement": panels["one"].pk, **BLANK_WRITE_UP})
+
+    assert response.status_code == 200
+    assert "Enter at least one of strengths" in response.content.decode()
+    write_up.refresh_from_db()
+    assert write_up.strengths == "Strong partnership with health."
+    assert write_up.history.count() == 1
+
+
+def test_an_old_version_of_a_write_up_is_read_not_reverted(client, panels):
+    client.force_login(panels["manager"])
+    write_up = DIPWriteUp.objects.get(engagement=panels["one"])
+    version = write_up.history.get()
+    url = reverse("admin:reports_dipwriteup_simple_history", args=[write_up.pk, version.pk])
+    assert client.get(url).status_code == 200
+
+    response = client.post(url, {"strengths": "", "gaps": ""})
+
+    assert response.status_code == 403
+    write_up.refresh_from_db()
+    assert write_up.strengths == "Strong partnership with health."

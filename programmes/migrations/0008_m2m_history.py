@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('councils', '0002_portal_change_requests_submissions'),
-        ('peers', '0003_m2m_history'),
+        ('peers', '0005_m2m_history'),
         ('programmes', '0007_status_change_guards_overridden'),
     ]
 

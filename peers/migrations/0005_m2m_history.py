@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('councils', '0002_portal_change_requests_submissions'),
-        ('peers', '0002_seed_vocabulary'),
+        ('peers', '0004_unavailability_reversed_message'),
     ]
 
     operations = [
