@@ -155,9 +155,15 @@ def verify(request):
 
 
 class TwoFactorMiddleware:
-    """Send signed-in users who must give a code (or set a device up) to do so first."""
+    """Send signed-in users who must give a code (or set a device up) to do so first.
 
-    _always_open = ("/accounts/sign-out/", "/accounts/two-factor/", "/static/", "/healthz")
+    A session that has not given a code may open only the verify page, or set-up while the
+    user has no device yet: with a device, set-up would replace it, so it needs the code
+    too (the set-up view checks this as well).
+    """
+
+    _always_open = ("/accounts/sign-out/", "/static/", "/healthz")
+    _two_factor_pages = "/accounts/two-factor/"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -165,13 +171,16 @@ class TwoFactorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(self._always_open)
-            and not user.is_verified()
+            user is None
+            or not user.is_authenticated
+            or request.path.startswith(self._always_open)
+            or user.is_verified()
         ):
-            if user_has_device(user):
-                return redirect(f"{reverse(VERIFY_URL_NAME)}?next={request.path}")
-            if two_factor_required(user):
-                return redirect(SETUP_URL_NAME)
+            return self.get_response(request)
+        if user_has_device(user):
+            if request.path == reverse(VERIFY_URL_NAME):
+                return self.get_response(request)
+            return redirect(f"{reverse(VERIFY_URL_NAME)}?next={request.path}")
+        if two_factor_required(user) and not request.path.startswith(self._two_factor_pages):
+            return redirect(SETUP_URL_NAME)
         return self.get_response(request)

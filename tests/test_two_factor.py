@@ -143,3 +143,27 @@ def test_a_verified_owner_may_replace_their_device_through_set_up(client, settin
 
     assert list(TOTPDevice.objects.filter(user=director, confirmed=True)) == [new]
     assert client.get(reverse("programmes:dashboard")).status_code == 200
+
+
+def test_set_up_itself_refuses_an_unverified_session_when_a_device_is_confirmed(rf):
+    """The view checks too, not only the middleware in front of it (defence in depth)."""
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.two_factor import setup
+
+    director = factories.DirectorFactory()
+    device = TOTPDevice.objects.create(user=director, name="Owner's phone", confirmed=True)
+    planted = TOTPDevice.objects.create(user=director, name="Authenticator app", confirmed=False)
+    request = rf.post(reverse("accounts:two_factor_setup"), {"token": _code(planted)})
+    request.user, request.session = director, SessionStore()
+    request._messages = FallbackStorage(request)
+    director.is_verified = lambda: False  # what django_otp's middleware sets without a code
+
+    response = setup(request)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
+    assert TOTPDevice.objects.filter(pk=device.pk, confirmed=True).exists()
+    planted.refresh_from_db()
+    assert not planted.confirmed
