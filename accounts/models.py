@@ -1,6 +1,7 @@
-from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
 
@@ -47,7 +48,13 @@ class User(AbstractUser):
         help_text=_("For political group office users: the group whose member peers they see."),
     )
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # Every change of access (roles, permissions, superuser and staff status, a password set
+    # by someone else) is saved by accounts.services with who did it (history_user) and what
+    # changed (history_change_reason, free length: it lists every role and permission).
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login"],
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -58,6 +65,13 @@ class User(AbstractUser):
         ordering = ["email"]
         # Peers are listed by name (the admin's peer list, the peer pool pages).
         indexes = [models.Index(fields=["last_name", "first_name"], name="user_name_idx")]
+        permissions = [
+            (
+                "administer_access",
+                "Access administrator: can change roles, permissions, staff and superuser "
+                "status, and other people's passwords",
+            )
+        ]
 
     def __str__(self):
         return self.get_full_name() or self.email
@@ -67,3 +81,12 @@ class User(AbstractUser):
         if not hasattr(self, "_role_names"):
             self._role_names = set(self.groups.values_list("name", flat=True))
         return role in self._role_names
+
+
+# Roles are groups: a change to a group's permissions is a grant to all its members, so
+# groups keep a history too (accounts.HistoricalGroup), written by accounts.services.
+register(
+    Group,
+    app="accounts",
+    history_change_reason_field=models.TextField(null=True),
+)

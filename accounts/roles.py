@@ -42,8 +42,11 @@ ROLE_EXTRA_PERMISSIONS = {
     Role.GROUP_OFFICE: [],
 }
 
-# Permissions no role gets by default (granted to named people only).
+# Permissions no role gets by default (granted to named people only). Managers and
+# directors get every permission of the accounts user model except the access
+# administrator's: with it they could grant themselves anything (superusers have it).
 _WITHHELD = {
+    "accounts.administer_access",
     "peers.view_equalities",
     "programmes.approve_daycapexception",
 }

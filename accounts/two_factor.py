@@ -76,9 +76,19 @@ def _qr_data_uri(url: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _verify_redirect(request):
+    return redirect(f"{reverse(VERIFY_URL_NAME)}?next={reverse(SETUP_URL_NAME)}")
+
+
 @login_required
 def setup(request):
-    """Set up an authenticator app: scan the code, then prove it works with one code."""
+    """Set up an authenticator app: scan the code, then prove it works with one code.
+
+    Once the user has a confirmed device, only a session verified with a code from it may
+    open set-up (to replace the device): the password alone never adds or replaces one.
+    """
+    if user_has_device(request.user) and not request.user.is_verified():
+        return _verify_redirect(request)
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(
@@ -90,10 +100,10 @@ def setup(request):
 
     form = TokenForm(request.POST or None, device_check=check)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            TOTPDevice.objects.filter(user=request.user, confirmed=True).delete()
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+        if not _device_confirm(
+            user=request.user, device=device, verified=request.user.is_verified()
+        ):
+            return _verify_redirect(request)
         otp_login(request, device)
         messages.success(request, _("Two-factor sign-in is set up"))
         return redirect("accounts:home")
@@ -103,6 +113,23 @@ def setup(request):
         "accounts/two_factor_setup.html",
         {"form": form, "qr": _qr_data_uri(device.config_url), "secret": secret},
     )
+
+
+@transaction.atomic
+def _device_confirm(*, user, device, verified: bool) -> bool:
+    """Confirm `device` in place of the user's confirmed ones; return False if not allowed.
+
+    Replacing needs a session verified with the current device. Checked again here, under
+    a lock on the user's devices, so a device confirmed by a concurrent request since the
+    page opened is never deleted by a session that has not proved it.
+    """
+    confirmed = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
+    if confirmed.exclude(pk=device.pk).exists() and not verified:
+        return False
+    confirmed.exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return True
 
 
 @login_required
@@ -128,9 +155,15 @@ def verify(request):
 
 
 class TwoFactorMiddleware:
-    """Send signed-in users who must give a code (or set a device up) to do so first."""
+    """Send signed-in users who must give a code (or set a device up) to do so first.
 
-    _always_open = ("/accounts/sign-out/", "/accounts/two-factor/", "/static/", "/healthz")
+    A session that has not given a code may open only the verify page, or set-up while the
+    user has no device yet: with a device, set-up would replace it, so it needs the code
+    too (the set-up view checks this as well).
+    """
+
+    _always_open = ("/accounts/sign-out/", "/static/", "/healthz")
+    _two_factor_pages = "/accounts/two-factor/"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -138,13 +171,16 @@ class TwoFactorMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(self._always_open)
-            and not user.is_verified()
+            user is None
+            or not user.is_authenticated
+            or request.path.startswith(self._always_open)
+            or user.is_verified()
         ):
-            if user_has_device(user):
-                return redirect(f"{reverse(VERIFY_URL_NAME)}?next={request.path}")
-            if two_factor_required(user):
-                return redirect(SETUP_URL_NAME)
+            return self.get_response(request)
+        if user_has_device(user):
+            if request.path == reverse(VERIFY_URL_NAME):
+                return self.get_response(request)
+            return redirect(f"{reverse(VERIFY_URL_NAME)}?next={request.path}")
+        if two_factor_required(user) and not request.path.startswith(self._two_factor_pages):
+            return redirect(SETUP_URL_NAME)
         return self.get_response(request)

@@ -1,11 +1,17 @@
 """Integration tokens: managers issue them here (the secret is shown once) and revoke them."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiWrite, IntegrationToken
-from api.services import integration_token_create, integration_token_revoke
+from api.services import (
+    TOKEN_ISSUE_REFUSED,
+    integration_token_create,
+    integration_token_issue_allowed,
+    integration_token_revoke,
+)
 
 
 @admin.register(IntegrationToken)
@@ -21,6 +27,22 @@ class IntegrationTokenAdmin(admin.ModelAdmin):
         if obj is None:
             return ["name", "user", "scope"]
         return ["name", "user", "scope", *self.readonly_fields]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            return form
+        issuer = request.user
+
+        class IssueForm(form):
+            def clean_user(self):
+                # The service refuses too; here the refusal is a message on the form.
+                user = self.cleaned_data["user"]
+                if not integration_token_issue_allowed(issuer=issuer, user=user):
+                    raise forms.ValidationError(TOKEN_ISSUE_REFUSED)
+                return user
+
+        return IssueForm
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -46,6 +46,34 @@ class DirectorFactory(UserFactory):
     roles = _with_roles(Role.DIRECTOR)
 
 
+class SuperuserFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+def _with_permissions(*names):
+    """A post-generation hook that grants named permissions ("app_label.codename") directly."""
+
+    def grant(obj, create, extracted, **kwargs):
+        if not create:
+            return
+        from django.contrib.auth.models import Permission
+
+        for name in extracted if extracted is not None else names:
+            app_label, codename = name.split(".")
+            obj.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+    return factory.PostGeneration(grant)
+
+
+class AccessAdministratorFactory(ManagerFactory):
+    """A programme manager who also holds the named access-administrator permission."""
+
+    permissions = _with_permissions("accounts.administer_access")
+
+
 class BoardMemberFactory(UserFactory):
     roles = _with_roles(Role.BOARD)
 

@@ -200,3 +200,30 @@ def state_snapshot(world: World) -> dict:
         "peer_b": (peer.updated_at, list(peer.conflicts.values_list("pk", flat=True))),
         "peer_b_password": peer.user.password,
     }
+
+
+def access_snapshot() -> dict:
+    """What every person and role may do, every token, and every password and email."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from api.models import IntegrationToken
+
+    users = {
+        user.pk: (
+            user.email,
+            user.password,
+            user.is_active,
+            user.is_staff,
+            user.is_superuser,
+            sorted(user.groups.values_list("pk", flat=True)),
+            sorted(user.user_permissions.values_list("pk", flat=True)),
+        )
+        for user in User.objects.order_by("pk")
+    }
+    groups = {
+        group.pk: (group.name, sorted(group.permissions.values_list("pk", flat=True)))
+        for group in Group.objects.order_by("pk")
+    }
+    tokens = list(IntegrationToken.objects.order_by("pk").values_list("pk", "user_id", "scope"))
+    return {"users": users, "groups": groups, "tokens": tokens}

@@ -7,6 +7,11 @@ cannot be forgotten. Path parameters point at council B's and peer B's objects
 200 where 404 is expected is a leak. Tokens in paths are forged (bearer links are tested by
 name in tests/test_security.py).
 
+Two sweeps the role columns cannot express follow the table: a director's session that has
+only the password (every URL, GET and POST, must send it to the code page and change
+nothing), and the user, group and token admin as a manager without director rights (every
+way to raise rights is refused or ignored, and nothing changes).
+
 Answers: 200; LOGIN = 302 to /accounts/sign-in/; ADMIN_LOGIN = 302 to /admin/login/;
 REDIRECT = 302 elsewhere (the start page sending a signed-in user home, a wizard sending
 back to its first step); 401 (the API without credentials); 403; 404; 405 (POST only; the
@@ -19,7 +24,14 @@ import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from tests.factories_security import ROLES, admin_values, path_values, state_snapshot, world_build
+from tests.factories_security import (
+    ROLES,
+    access_snapshot,
+    admin_values,
+    path_values,
+    state_snapshot,
+    world_build,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -294,3 +306,184 @@ def test_post_to_every_refused_url_changes_nothing(role):
     assert wrong == []
     assert state_snapshot(world) == before
     assert checked > 0
+
+
+# --- An attacker who has only a director's password (issue #18) ---------------------------
+
+# The only pages a signed-in session that has not given its code may open: the code page
+# itself, signing out (POST only) and the health check. Everything else, set-up included,
+# sends it to the verify page.
+PASSWORD_ONLY_OPEN = {
+    "accounts:two_factor_verify": 200,
+    "accounts:logout": 405,
+    "healthz": 200,
+}
+
+
+def _password_only_client(world, settings) -> Client:
+    """A client signed in with a director's password; the director has an authenticator."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import PASSWORD
+
+    settings.TWO_FACTOR_REQUIRED_FOR_MANAGERS = True  # the production profile
+    director = world.users["director"]
+    TOTPDevice.objects.create(user=director, name="Owner's phone", confirmed=True)
+    client = Client()
+    signed_in = client.post(
+        reverse("accounts:login"), {"username": director.email, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    return client
+
+
+def _sent_to_verify(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(
+        reverse("accounts:two_factor_verify")
+    )
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_password_only_session_opens_nothing_but_the_code_page(method, settings):
+    """GET and POST to every URL, the admin's included, with only the password."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    world = world_build()
+    client = _password_only_client(world, settings)
+    devices = list(TOTPDevice.objects.values_list("pk", "key", "confirmed"))
+    before = (state_snapshot(world), access_snapshot())
+    wrong = []
+    for key, pattern, route in site_urls():
+        if key == "accounts:logout" and method == "post":
+            continue  # signing out is always allowed
+        url = url_for(world, key, pattern, route)
+        response = getattr(client, method)(url, {})
+        want = PASSWORD_ONLY_OPEN.get(key)
+        if want is None and not _sent_to_verify(response):
+            wrong.append(f"{method.upper()} {key} {url}: got {answer(response)}")
+        elif want is not None and method == "get" and response.status_code != want:
+            wrong.append(f"GET {key} {url}: expected {want}, got {answer(response)}")
+    assert wrong == []
+    assert (state_snapshot(world), access_snapshot()) == before
+    assert list(TOTPDevice.objects.values_list("pk", "key", "confirmed")) == devices
+
+
+# --- The user, group and token admin as a manager without director rights ----------------
+
+
+def _user_change_data(client, user) -> dict:
+    """The user's change form as it stands, plus the date it splits into two inputs."""
+    from tests.factories_admin import admin_form_data
+
+    data = admin_form_data(client.get(reverse("admin:accounts_user_change", args=[user.pk])))
+    joined = user.date_joined
+    data.update(
+        date_joined_0=joined.strftime("%Y-%m-%d"), date_joined_1=joined.strftime("%H:%M:%S")
+    )
+    return data
+
+
+def test_the_user_group_and_token_admin_give_a_manager_no_more_rights():
+    """Every way a manager could raise rights in the admin is refused or ignored."""
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts.roles import Role
+    from tests.factories import SuperuserFactory
+
+    world = world_build()
+    manager, director = world.users["manager"], world.users["director"]
+    peer_user = world.peer_b.user
+    superuser = SuperuserFactory()
+    client = client_for(world, "manager")
+    director_group = Group.objects.get(name=Role.DIRECTOR)
+    equalities = Permission.objects.get(codename="view_equalities")
+    day_cap = Permission.objects.get(codename="approve_daycapexception")
+    escalation = {
+        "is_staff": "on",
+        "is_superuser": "on",
+        "groups": [str(director_group.pk)],
+        "user_permissions": [str(equalities.pk), str(day_cap.pk)],
+    }
+    user_url = "admin:accounts_user_change"
+    password_url = "admin:auth_user_password_change"
+    new_password = {"password1": "taken-over-9876", "password2": "taken-over-9876"}
+
+    # GET: their own record and a peer's open with access read-only; a director's and a
+    # superuser's are view-only; the group admin is closed.
+    for user in (manager, peer_user):
+        page = client.get(reverse(user_url, args=[user.pk]))
+        assert page.status_code == 200
+        assert "is_superuser" not in page.context["adminform"].form.fields
+    for user in (director, superuser):
+        page = client.get(reverse(user_url, args=[user.pk]))
+        assert page.status_code == 200 and not page.context["has_change_permission"]
+        assert client.get(reverse(password_url, args=[user.pk])).status_code == 403
+    assert client.get(reverse(password_url, args=[peer_user.pk])).status_code == 403
+    assert client.get(reverse("admin:auth_group_changelist")).status_code == 403
+    assert client.get(reverse("admin:api_integrationtoken_add")).status_code == 200
+
+    before = access_snapshot()
+    answers = {
+        "own record": client.post(
+            reverse(user_url, args=[manager.pk]),
+            {**_user_change_data(client, manager), **escalation},
+        ),
+        "peer's record": client.post(
+            reverse(user_url, args=[peer_user.pk]),
+            {**_user_change_data(client, peer_user), **escalation},
+        ),
+        "director's record": client.post(
+            reverse(user_url, args=[director.pk]), {"email": "mine@example.org", **escalation}
+        ),
+        "superuser's record": client.post(
+            reverse(user_url, args=[superuser.pk]), {"email": "mine@example.org"}
+        ),
+        "director's password": client.post(reverse(password_url, args=[director.pk]), new_password),
+        "peer's password": client.post(reverse(password_url, args=[peer_user.pk]), new_password),
+        "add a user": client.post(
+            reverse("admin:accounts_user_add"),
+            {
+                "email": "new@example.org",
+                "password1": "x-Long-pass-9876",
+                "password2": "x-Long-pass-9876",
+                **escalation,
+            },
+        ),
+        "group": client.post(
+            reverse("admin:auth_group_change", args=[director_group.pk]),
+            {"name": director_group.name, "permissions": [str(day_cap.pk)]},
+        ),
+        "add a group": client.post(
+            reverse("admin:auth_group_add"),
+            {"name": "Mine", "permissions": [str(day_cap.pk)]},
+        ),
+        "director's token": client.post(
+            reverse("admin:api_integrationtoken_add"),
+            {"name": "Mine", "user": str(director.pk), "scope": "read_write"},
+        ),
+        "superuser's token": client.post(
+            reverse("admin:api_integrationtoken_add"),
+            {"name": "Mine", "user": str(superuser.pk), "scope": "read_write"},
+        ),
+    }
+    after = access_snapshot()
+
+    # The new user was added, with no access at all; nothing else changed.
+    from accounts.models import User
+
+    added = User.objects.get(email="new@example.org")
+    assert after["users"].pop(added.pk)[2:] == (True, False, False, [], [])
+    assert after == before
+    assert {name: answer(response) for name, response in answers.items()} == {
+        "own record": REDIRECT,
+        "peer's record": REDIRECT,
+        "director's record": 403,
+        "superuser's record": 403,
+        "director's password": 403,
+        "peer's password": 403,
+        "add a user": REDIRECT,
+        "group": 403,
+        "add a group": 403,
+        "director's token": 200,  # the form again, with the reason
+        "superuser's token": 200,
+    }

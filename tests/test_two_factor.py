@@ -80,3 +80,90 @@ def test_production_requires_two_factor_for_managers_by_default():
         for key in ("DJANGO_ENV", "SECRET_KEY", "ALLOWED_HOSTS"):
             os.environ.pop(key)
         importlib.reload(project_settings)
+
+
+# --- Set-up needs the owner's proof once a device is confirmed (issue #18, item 1) ---------
+
+
+def _password_only_director(client, settings):
+    """A director with a confirmed authenticator, and a client that knows only the password."""
+    settings.TWO_FACTOR_REQUIRED_FOR_MANAGERS = True  # the production profile
+    director = factories.DirectorFactory()
+    device = TOTPDevice.objects.create(user=director, name="Owner's phone", confirmed=True)
+    signed_in = client.post(
+        reverse("accounts:login"), {"username": director.email, "password": factories.PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    return director, device
+
+
+def _is_sent_to_verify(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(
+        reverse("accounts:two_factor_verify")
+    )
+
+
+def test_a_password_only_session_opening_set_up_is_sent_to_verify(client, settings):
+    director, device = _password_only_director(client, settings)
+
+    response = client.get(reverse("accounts:two_factor_setup"))
+
+    assert _is_sent_to_verify(response)
+    assert "secret" not in (response.context or {})  # no fresh key shown
+    assert list(TOTPDevice.objects.filter(user=director)) == [device]  # none created
+    assert _is_sent_to_verify(client.get(reverse("programmes:dashboard")))
+
+
+def test_a_password_only_session_cannot_confirm_a_new_device_or_delete_the_owners(client, settings):
+    director, device = _password_only_director(client, settings)
+    # Given a device the attacker holds the key of (an abandoned set-up, say) ...
+    planted = TOTPDevice.objects.create(user=director, name="Authenticator app", confirmed=False)
+
+    # ... when they post a valid code for it to set-up
+    response = client.post(reverse("accounts:two_factor_setup"), {"token": _code(planted)})
+
+    # then they are sent to verify, the owner's device is untouched and nothing opened.
+    assert _is_sent_to_verify(response)
+    owners = TOTPDevice.objects.get(pk=device.pk)
+    assert owners.confirmed and owners.key == device.key
+    planted.refresh_from_db()
+    assert not planted.confirmed
+    assert _is_sent_to_verify(client.get(reverse("programmes:dashboard")))
+    assert _is_sent_to_verify(client.get(reverse("accounts:manager_home")))
+
+
+def test_a_verified_owner_may_replace_their_device_through_set_up(client, settings):
+    director, device = _password_only_director(client, settings)
+    client.post(reverse("accounts:two_factor_verify"), {"token": _code(device)})
+
+    page = client.get(reverse("accounts:two_factor_setup"))
+    assert page.status_code == 200
+    new = TOTPDevice.objects.get(user=director, confirmed=False)
+    client.post(reverse("accounts:two_factor_setup"), {"token": _code(new)})
+
+    assert list(TOTPDevice.objects.filter(user=director, confirmed=True)) == [new]
+    assert client.get(reverse("programmes:dashboard")).status_code == 200
+
+
+def test_set_up_itself_refuses_an_unverified_session_when_a_device_is_confirmed(rf):
+    """The view checks too, not only the middleware in front of it (defence in depth)."""
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts.two_factor import setup
+
+    director = factories.DirectorFactory()
+    device = TOTPDevice.objects.create(user=director, name="Owner's phone", confirmed=True)
+    planted = TOTPDevice.objects.create(user=director, name="Authenticator app", confirmed=False)
+    request = rf.post(reverse("accounts:two_factor_setup"), {"token": _code(planted)})
+    request.user, request.session = director, SessionStore()
+    request._messages = FallbackStorage(request)
+    director.is_verified = lambda: False  # what django_otp's middleware sets without a code
+
+    response = setup(request)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
+    assert TOTPDevice.objects.filter(pk=device.pk, confirmed=True).exists()
+    planted.refresh_from_db()
+    assert not planted.confirmed
