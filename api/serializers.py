@@ -443,12 +443,16 @@ class PeerUpdateSerializer(serializers.Serializer):
                 )
         return super().to_internal_value(data)
 
-    first_name = serializers.CharField(max_length=150, required=False)
-    last_name = serializers.CharField(max_length=150, required=False)
+    # Blank values reach peers.services.peer_profile_update, which refuses a blank name,
+    # job title, role or work mode in the profile pages' words.
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     job_title = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    role_category = serializers.ChoiceField(choices=RoleCategory.choices, required=False)
-    work_mode = serializers.ChoiceField(choices=WorkMode.choices, required=False)
+    role_category = serializers.ChoiceField(
+        choices=RoleCategory.choices, required=False, allow_blank=True
+    )
+    work_mode = serializers.ChoiceField(choices=WorkMode.choices, required=False, allow_blank=True)
     expertise = serializers.ListField(
         child=CodeRelatedField(slug_field="slug", queryset=Expertise.objects.all()),
         required=False,
@@ -459,7 +463,7 @@ class PeerUpdateSerializer(serializers.Serializer):
         child=CodeRelatedField(slug_field="name", queryset=WorkRegion.objects.all()),
         required=False,
         max_length=20,
-        help_text=_("Regions willing to work in (replaces the current ones)."),
+        help_text=_("Regions willing to work in (replaces the current ones; at least one)."),
     )
 
 

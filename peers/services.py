@@ -35,6 +35,12 @@ EQUALITIES_QUESTIONS = ("sex", "ethnic_group", "disability", "age_band", "sexual
 CONTACT_USER_FIELDS = ("first_name", "last_name")
 CONTACT_PEER_FIELDS = ("phone", "job_title", "role_category")
 MAX_UNAVAILABILITY_DAYS = 366
+# Profile answers a peer cannot leave blank, with the words every door shows.
+PROFILE_REQUIRED = {
+    "job_title": "Enter your job title",
+    "role_category": "Select the option that best describes your role",
+    "work_mode": "Select whether you can work onsite, remotely or both",
+}
 
 
 def _site_url(path: str) -> str:
@@ -127,7 +133,9 @@ def peer_profile_update(
     """Change the peer's contact details, job, expertise, regions or work mode.
 
     Accepts first_name, last_name (on the account), phone, job_title, role_category and
-    work_mode; expertise and regions replace the current choices.
+    work_mode; expertise and regions replace the current choices. Names, job title, role,
+    work mode and at least one region are required (the profile pages and the API refuse
+    a blank one in the same words).
     """
     allowed = {*CONTACT_USER_FIELDS, *CONTACT_PEER_FIELDS, "work_mode"}
     unknown = set(fields) - allowed
@@ -139,11 +147,18 @@ def peer_profile_update(
         raise ValidationError({"first_name": "Enter your first name"})
     if "last_name" in user_fields and not user_fields["last_name"]:
         raise ValidationError({"last_name": "Enter your last name"})
+    peer_fields = {k: v for k, v in fields.items() if k not in CONTACT_USER_FIELDS}
+    for name, message in PROFILE_REQUIRED.items():
+        if name in peer_fields and not (peer_fields[name] or "").strip():
+            raise ValidationError({name: message})
+    if regions is not None:
+        regions = list(regions)
+        if not regions:
+            raise ValidationError({"regions": "Select at least one region"})
     if user_fields:
         for name, value in user_fields.items():
             setattr(peer.user, name, value)
         peer.user.save(update_fields=list(user_fields))
-    peer_fields = {k: v for k, v in fields.items() if k not in CONTACT_USER_FIELDS}
     if peer_fields:
         for name, value in peer_fields.items():
             setattr(peer, name, value.strip() if isinstance(value, str) else value)

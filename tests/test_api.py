@@ -663,7 +663,8 @@ def test_a_peer_updates_their_own_safe_fields_only(programme):
 
     blank = client.patch(f"{V1}/peers/{peer.pk}/", {"first_name": " "}, format="json")
     assert blank.status_code == 400
-    assert blank.json()["errors"] == {"first_name": ["This field may not be blank."]}
+    # The profile page's words: the service refuses, not the serializer.
+    assert blank.json()["errors"] == {"first_name": ["Enter your first name"]}
 
 
 def test_a_peer_cannot_update_another_peer_and_contacts_cannot_update_peers(programme):
