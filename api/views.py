@@ -173,7 +173,10 @@ class EngagementViewSet(
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=serializers.EngagementRequestSerializer,
         responses={
-            201: serializers.EngagementRequestResultSerializer,
+            201: OpenApiResponse(
+                serializers.EngagementRequestResultSerializer,
+                description="The request is recorded, with any warnings.",
+            ),
             200: OpenApiResponse(
                 serializers.EngagementRequestResultSerializer,
                 description=(
