@@ -154,8 +154,27 @@ class EngagementSerializer(serializers.ModelSerializer):
         return sorted(workflow.allowed_transitions(engagement.status))
 
 
+class EngagementRequestResultSerializer(EngagementSerializer):
+    """The engagement a request recorded, with the warnings the council portal shows."""
+
+    warnings = serializers.SerializerMethodField()
+
+    class Meta(EngagementSerializer.Meta):
+        fields = [*EngagementSerializer.Meta.fields, "warnings"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, engagement) -> list[str]:
+        return list((engagement.request_details or {}).get("warnings", []))
+
+
 class EngagementRequestSerializer(serializers.Serializer):
-    """A request for peer support: the same fields a council's request records."""
+    """A request for peer support: the council portal's request, as JSON.
+
+    Shape only. councils.services.engagement_request_submit (the portal's request service)
+    applies every rule, in the portal's words: a council contact requests for their own
+    council an offer open to councils; a CPC needs `acknowledged`; an onsite offer is never
+    fully remote; the earliest start is in the future and the latest not before it.
+    """
 
     offer = CodeRelatedField(
         slug_field="code",
@@ -164,12 +183,26 @@ class EngagementRequestSerializer(serializers.Serializer):
     )
     councils = serializers.ListField(
         child=CodeRelatedField(slug_field="gss_code", queryset=Council.objects.all()),
+        required=False,
         allow_empty=False,
         max_length=50,
-        help_text=_("ONS codes of the councils. A council contact may name only their own."),
+        help_text=_(
+            "ONS codes of the councils. A council contact may leave it out (their council) "
+            "or name only their own; a programme manager names the councils."
+        ),
     )
-    title = serializers.CharField(max_length=200)
-    focus = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    title = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text=_("Defaults to the offer and the councils, as on the portal."),
+    )
+    focus = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("What the support should focus on (the portal's focus, issue or panel note)."),
+    )
     scope = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     themes = serializers.ListField(
         child=CodeRelatedField(slug_field="slug", queryset=Expertise.objects.all()),
@@ -189,32 +222,80 @@ class EngagementRequestSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
     )
+    acknowledged = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "For a CPC: you understand the challenge always covers the five core components."
+        ),
+    )
+    preferred_from = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        input_formats=["%Y-%m-%d"],
+        help_text=_("Earliest start date (YYYY-MM-DD)."),
+    )
+    preferred_to = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        input_formats=["%Y-%m-%d"],
+        help_text=_("Latest start date (YYYY-MM-DD)."),
+    )
+    scoping_availability = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("When the leader and chief executive could meet for a scoping meeting."),
+    )
+    preferred_dates = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("For remote support: the dates and times that would suit you."),
+    )
+    pattern = serializers.ChoiceField(
+        choices=[("consecutive", _("Consecutive days")), ("spread", _("Spread out"))],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("For bespoke remote support: consecutive days or spread out."),
+    )
+    preferred_panel_dates = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("For a panel: the panel dates that would suit you."),
+    )
 
-    default_error_messages = {
-        "own_council": _("You can only request support for {council}."),
-        "not_for_councils": _("Councils cannot request a {offer}."),
-        "remote": _("A {code} cannot be delivered fully remotely."),
-    }
+    def answers(self) -> dict:
+        """The request as the portal's answers (JSON-ready, named as its questions)."""
+        from councils.services import request_focus_answer
 
-    def validate(self, attrs):
-        from accounts import permissions
-
-        user = self.context["request"].user
-        offer = attrs["offer"]
-        if permissions.is_council_contact(user) and not permissions.is_manager(user):
-            if {c.pk for c in attrs["councils"]} != {user.council_id}:
-                raise serializers.ValidationError(
-                    {"councils": self.error_messages["own_council"].format(council=user.council)}
-                )
-            if not offer.open_to_councils:
-                raise serializers.ValidationError(
-                    {"offer": self.error_messages["not_for_councils"].format(offer=offer.name)}
-                )
-        if offer.onsite_required and attrs.get("delivery") == DeliveryMode.REMOTE:
-            raise serializers.ValidationError(
-                {"delivery": self.error_messages["remote"].format(code=offer.code)}
-            )
-        return attrs
+        data = self.validated_data
+        answers = {}
+        if data["focus"]:
+            answers[request_focus_answer(data["offer"])] = data["focus"]
+        if data.get("themes"):
+            answers["themes"] = [theme.slug for theme in data["themes"]]
+        if data["acknowledged"]:
+            answers["acknowledged"] = True
+        for name in ("preferred_from", "preferred_to"):
+            if data[name] is not None:
+                answers[name] = data[name].isoformat()
+        for name in ("scoping_availability", "preferred_dates", "pattern", "preferred_panel_dates"):
+            if data[name]:
+                answers[name] = data[name]
+        days = data["requested_days"]
+        if days is not None:
+            answers["days"] = int(days) if days == days.to_integral_value() else float(days)
+        if data["delivery"]:
+            answers["delivery"] = data["delivery"]
+        return answers
 
 
 class EngagementTransitionSerializer(serializers.Serializer):
@@ -370,13 +451,16 @@ class PeerUpdateSerializer(serializers.Serializer):
                 )
         return super().to_internal_value(data)
 
-    # Blank names reach peers.services, which refuses them in the profile page's words.
+    # Blank values reach peers.services.peer_profile_update, which refuses a blank name,
+    # job title, role or work mode in the profile pages' words.
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     job_title = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    role_category = serializers.ChoiceField(choices=RoleCategory.choices, required=False)
-    work_mode = serializers.ChoiceField(choices=WorkMode.choices, required=False)
+    role_category = serializers.ChoiceField(
+        choices=RoleCategory.choices, required=False, allow_blank=True
+    )
+    work_mode = serializers.ChoiceField(choices=WorkMode.choices, required=False, allow_blank=True)
     expertise = serializers.ListField(
         child=CodeRelatedField(slug_field="slug", queryset=Expertise.objects.all()),
         required=False,
@@ -387,7 +471,7 @@ class PeerUpdateSerializer(serializers.Serializer):
         child=CodeRelatedField(slug_field="name", queryset=WorkRegion.objects.all()),
         required=False,
         max_length=20,
-        help_text=_("Regions willing to work in (replaces the current ones)."),
+        help_text=_("Regions willing to work in (replaces the current ones; at least one)."),
     )
 
 

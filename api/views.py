@@ -1,10 +1,20 @@
 """The API's resources under /api/v1/: thin views over the selectors and services."""
 
+import re
+import uuid
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +30,7 @@ from api.permissions import (
     RequestsEngagements,
 )
 from api.services import api_write_record
+from councils import services as council_services
 from programmes import services as programme_services
 
 
@@ -85,6 +96,36 @@ def _get_or_404(queryset, *, pk):
     return obj
 
 
+IDEMPOTENCY_KEY = "Idempotency-Key"
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[!-~]{1,255}")  # visible ASCII, no spaces
+# Keys are the caller's: the same key from two users names two requests.
+IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0c5e2e-8f1f-4d0b-9a51-0d6c1c7f4a11")
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name=IDEMPOTENCY_KEY,
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]{1,255}$"},
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A key you choose for this request (for example a UUID), to make a retry safe: a "
+        "retry with the same key and the same request returns the engagement the first one "
+        "recorded, creates nothing and sends no second email. The same key with a different "
+        "request is refused. Keys are yours alone: another caller's key never matches."
+    ),
+)
+
+
+def _request_token(request) -> uuid.UUID:
+    """The request's submission token: from the caller's Idempotency-Key, or a new one."""
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is None:
+        return uuid.uuid4()
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise ValidationError(
+            {IDEMPOTENCY_KEY: [_("Send a key of 1 to 255 visible ASCII characters, no spaces.")]}
+        )
+    return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{request.user.pk}:{key}")
+
+
 def _run(service, **kwargs):
     """Call a service; its django ValidationError becomes a 400 with the same words."""
     from django.core.exceptions import ValidationError
@@ -123,30 +164,58 @@ class EngagementViewSet(
 
     @extend_schema(
         summary="Request an engagement",
+        description=(
+            "The council portal's request: the same checks in the same words, the same "
+            "warnings (returned in `warnings`), the same confirmation to the council contact "
+            "and alert to the programme managers. Send an `Idempotency-Key` to make retries "
+            "safe."
+        ),
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=serializers.EngagementRequestSerializer,
-        responses={201: serializers.EngagementSerializer},
+        responses={
+            201: OpenApiResponse(
+                serializers.EngagementRequestResultSerializer,
+                description="The request is recorded, with any warnings.",
+            ),
+            200: OpenApiResponse(
+                serializers.EngagementRequestResultSerializer,
+                description=(
+                    "A retry with an Idempotency-Key already used for this request: the "
+                    "engagement the first request recorded (nothing new was created). The "
+                    "answer carries `Idempotent-Replayed: true`."
+                ),
+            ),
+        },
     )
     def create(self, request):
+        token = _request_token(request)
         form = serializers.EngagementRequestSerializer(
             data=request.data, context=self.get_serializer_context()
         )
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        engagement = _run(
-            programme_services.engagement_create,
-            offer=data["offer"],
-            councils=data["councils"],
-            title=data["title"],
-            user=request.user,
-            themes=data.get("themes", []),
-            focus=data["focus"],
-            scope=data["scope"],
-            delivery=data["delivery"],
-            requested_days=data["requested_days"],
-            request_details={"form": "api", "version": 1},
-        )
+        try:
+            engagement, created = council_services.engagement_request_submit(
+                user=request.user,
+                offer=data["offer"],
+                answers=form.answers(),
+                token=token,
+                councils=data.get("councils"),
+                title=data.get("title", ""),
+                scope=data["scope"],
+                source="api",
+            )
+        except DjangoValidationError as error:
+            if getattr(error, "code", None) == council_services.REQUEST_TOKEN_REUSED:
+                raise ValidationError({IDEMPOTENCY_KEY: error.messages}) from None
+            raise django_validation_error_as_drf(error) from None
         engagement = selectors.engagement_get_for_api(user=request.user, pk=engagement.pk)
-        return Response(self.get_serializer(engagement).data, status=status.HTTP_201_CREATED)
+        answer = serializers.EngagementRequestResultSerializer(
+            engagement, context=self.get_serializer_context()
+        ).data
+        if created:
+            return Response(answer, status=status.HTTP_201_CREATED)
+        return Response(answer, headers={"Idempotent-Replayed": "true"})
 
     @extend_schema(
         summary="Move an engagement to another status (managers)",

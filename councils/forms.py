@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import GOVUKFormMixin
+from councils import services
 from councils.models import Council
 from councils.portal_models import ChangeKind
 from peers.models import Expertise
@@ -174,9 +175,7 @@ class CoreComponentsForm(StepForm):
 
     acknowledged = forms.BooleanField(
         label=_("I understand the challenge always covers the five core components"),
-        error_messages={
-            "required": _("Confirm that you understand the challenge covers the core components")
-        },
+        error_messages={"required": services.CORE_COMPONENTS_UNCONFIRMED},
     )
 
     def get_layout_fields(self):
@@ -238,20 +237,16 @@ class TimingForm(StepForm):
             Field.textarea("scoping_availability", rows=4),
         ]
 
-    def clean_preferred_from(self):
-        value = self.cleaned_data["preferred_from"]
-        if value and value <= timezone.localdate():
-            raise ValidationError(_("The earliest start date must be in the future"))
-        return value
-
     def clean(self):
+        # The service's rule, on this page (it checks again when the request is sent).
         cleaned = super().clean()
-        start, end = cleaned.get("preferred_from"), cleaned.get("preferred_to")
-        if start and end and end < start:
-            self.add_error(
-                "preferred_to",
-                _("The latest start date must be the same as or after the earliest start date"),
-            )
+        errors = services.request_dates_errors(
+            preferred_from=cleaned.get("preferred_from"),
+            preferred_to=cleaned.get("preferred_to"),
+            today=timezone.localdate(),
+        )
+        for name, message in errors.items():
+            self.add_error(name, message)
         return cleaned
 
 

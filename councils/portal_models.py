@@ -69,10 +69,12 @@ class ChangeRequest(models.Model):
 
 
 class RequestSubmission(models.Model):
-    """The idempotency key of one submitted request form: one token, one engagement.
+    """The idempotency key of one submitted request: one token, one engagement.
 
-    The check-your-answers page carries a token; the unique constraint makes a double click
-    or a resubmission after "back" find the first engagement instead of creating another.
+    The portal's check-your-answers page carries a token, and the API maps a caller's
+    Idempotency-Key header onto one; the unique constraint makes a double click, a
+    resubmission after "back" or a retried POST find the first engagement instead of
+    creating another.
     """
 
     token = models.UUIDField(unique=True, default=uuid.uuid4)
@@ -89,6 +91,9 @@ class RequestSubmission(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     submitted_at = models.DateTimeField()
+    # What was asked (a hash of the offer, councils and answers): the same token sent
+    # again with different details is refused rather than answered with the first request.
+    fingerprint = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]

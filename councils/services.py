@@ -1,15 +1,19 @@
 """Writes of the council portal: requests, documents, change requests, publication.
 
 Engagements are recorded by programmes.services (engagement_create, engagement_transition)
-so the programme's rules are written once; this module adds what only the portal does.
+so the programme's rules are written once; this module adds what a council's request
+needs. The API's request (POST /api/v1/engagements/) is this same request.
 """
 
+import hashlib
+import json
 import logging
 import re
 import unicodedata
 import uuid
 import zipfile
 from datetime import date
+from decimal import Decimal
 from pathlib import PurePath
 
 import filetype
@@ -59,68 +63,195 @@ def request_lead_in_warning(*, offer: Offer, answers: dict, today: date) -> str 
     )
 
 
-def _request_title(offer: Offer, council) -> str:
-    return f"{offer.name} for {council.name}"[:200]
+# A request's refusals, in the words every door shows (the portal's forms use them too).
+CORE_COMPONENTS_UNCONFIRMED = "Confirm that you understand the challenge covers the core components"
+START_NOT_IN_FUTURE = "The earliest start date must be in the future"
+LATEST_BEFORE_EARLIEST = (
+    "The latest start date must be the same as or after the earliest start date"
+)
+REQUEST_SENT_WITH_OTHER_DETAILS = (
+    "This request has already been sent with different details. "
+    "Send a new request to ask for something else."
+)
+REQUEST_TOKEN_REUSED = "request_token_reused"  # the code of that refusal
+
+# The answer that carries the request's focus, by flow (councils.forms.request_steps).
+FOCUS_ANSWERS = ("focus_areas", "issue", "panel_focus")
+
+
+def request_focus_answer(offer: Offer) -> str:
+    """The name of the answer that holds the focus in the offer's request flow."""
+    if offer.onsite_required:
+        return "focus_areas"
+    if offer.serves_group:
+        return "panel_focus"
+    return "issue"
+
+
+def request_dates_errors(
+    *, preferred_from: date | None, preferred_to: date | None, today: date
+) -> dict[str, str]:
+    """The refusals of a request's preferred start dates (either may be missing), by answer."""
+    if preferred_from and preferred_from <= today:
+        return {"preferred_from": START_NOT_IN_FUTURE}
+    if preferred_from and preferred_to and preferred_to < preferred_from:
+        return {"preferred_to": LATEST_BEFORE_EARLIEST}
+    return {}
+
+
+def _answer_date(answers: dict, name: str) -> date | None:
+    value = answers.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationError({name: "Enter a real date"}) from None
+
+
+def _request_title(offer: Offer, councils) -> str:
+    return f"{offer.name} for {', '.join(c.name for c in councils)}"[:200]
+
+
+def _request_councils(*, user, councils) -> list:
+    """The councils a request is for: a contact's own council; those a manager names."""
+    if permissions.is_manager(user):
+        councils = list(councils or [])
+        if not councils:
+            raise ValidationError({"councils": "Select at least one council."})
+        return councils
+    if permissions.is_council_contact(user):
+        if councils is not None and {c.pk for c in councils} != {user.council_id}:
+            raise ValidationError({"councils": f"You can only request support for {user.council}."})
+        return [user.council]
+    raise PermissionDenied(
+        "Only programme managers and council contacts can request an engagement."
+    )
+
+
+def _request_check(*, user, offer: Offer, answers: dict, today: date) -> None:
+    """Refuse a request the programme's rules do not allow, naming every answer at fault."""
+    errors = {}
+    if not offer.is_active:
+        errors["offer"] = f"The {offer.name} is not offered at the moment."
+    elif not offer.open_to_councils and not permissions.is_manager(user):
+        errors["offer"] = f"Councils cannot request a {offer.name}."
+    if offer.onsite_required and answers.get("delivery") == DeliveryMode.REMOTE:
+        errors["delivery"] = f"A {offer.code} cannot be delivered fully remotely."
+    if offer.code == "CPC" and not answers.get("acknowledged"):
+        errors["acknowledged"] = CORE_COMPONENTS_UNCONFIRMED
+    errors.update(
+        request_dates_errors(
+            preferred_from=_answer_date(answers, "preferred_from"),
+            preferred_to=_answer_date(answers, "preferred_to"),
+            today=today,
+        )
+    )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _request_fingerprint(*, offer: Offer, councils, title: str, scope: str, answers) -> str:
+    asked = {
+        "offer": offer.pk,
+        "councils": sorted(c.pk for c in councils),
+        "title": title,
+        "scope": scope,
+        "answers": answers,
+    }
+    return hashlib.sha256(json.dumps(asked, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _request_replay(*, token, council, fingerprint: str) -> Engagement | None:
+    """The engagement a submission with this token created; refused if it asked otherwise."""
+    submission = (
+        RequestSubmission.objects.filter(token=token, engagement__isnull=False)
+        .select_related("engagement")
+        .first()
+    )
+    if submission is None:
+        return None
+    if submission.council_id != council.pk or (
+        submission.fingerprint and submission.fingerprint != fingerprint
+    ):
+        raise ValidationError(REQUEST_SENT_WITH_OTHER_DETAILS, code=REQUEST_TOKEN_REUSED)
+    return submission.engagement
 
 
 @transaction.atomic
 def engagement_request_submit(
-    *, user, offer: Offer, answers: dict, token: uuid.UUID
+    *,
+    user,
+    offer: Offer,
+    answers: dict,
+    token: uuid.UUID,
+    councils: list | None = None,
+    title: str = "",
+    scope: str = "",
+    source: str = "council_portal",
 ) -> tuple[Engagement, bool]:
-    """Record a council contact's request; return the engagement and whether it is new.
+    """Record a request for peer support; return the engagement and whether it is new.
 
-    The token makes the submission idempotent: the same token (a double click, or back and
-    submit again) returns the engagement the first submission created. The unique token
-    in the database decides between concurrent submissions.
+    Every door that requests an engagement calls this: the council portal's request flow
+    and POST /api/v1/engagements/. A council contact requests an offer open to councils
+    for their own council; a programme manager may request any offer on behalf of the
+    councils they name. `answers` are the request flow's (councils.forms.request_steps),
+    JSON-ready with dates as ISO strings. The warnings (lead-in, entitlement) are kept
+    with the request; the requester's confirmation and the managers' alert are queued on
+    commit.
+
+    The token makes the submission idempotent: the same token (a double click, back and
+    submit again, an API retry with the same Idempotency-Key) returns the engagement the
+    first submission created, and is refused if it asks for something else. The unique
+    token in the database decides between concurrent submissions.
     """
-    if not permissions.is_council_contact(user):
-        raise PermissionDenied("Only a council contact can request an engagement.")
-    council = user.council
-    existing = request_submission_engagement(token=token, council=council)
+    councils = _request_councils(user=user, councils=councils)
+    fingerprint = _request_fingerprint(
+        offer=offer, councils=councils, title=title, scope=scope, answers=answers
+    )
+    existing = _request_replay(token=token, council=councils[0], fingerprint=fingerprint)
     if existing is not None:
         return existing, False
-    if not offer.open_to_councils or not offer.is_active:
-        raise ValidationError(f"Councils cannot request a {offer.name}.")
-    delivery = answers.get("delivery", "")
-    if offer.onsite_required and delivery == DeliveryMode.REMOTE:
-        raise ValidationError(f"A {offer.code} cannot be delivered fully remotely.")
-    if offer.code == "CPC" and not answers.get("acknowledged"):
-        raise ValidationError(
-            "Confirm that you understand the challenge covers the core components."
-        )
+    today = timezone.localdate()
+    _request_check(user=user, offer=offer, answers=answers, today=today)
     try:
         with transaction.atomic():
             submission = RequestSubmission.objects.create(
-                token=token, council=council, submitted_by=user, submitted_at=timezone.now()
+                token=token,
+                council=councils[0],
+                submitted_by=user,
+                submitted_at=timezone.now(),
+                fingerprint=fingerprint,
             )
     except IntegrityError:
         # Another request with this token won the race; it has committed by now.
-        engagement = request_submission_engagement(token=token, council=council)
+        engagement = _request_replay(token=token, council=councils[0], fingerprint=fingerprint)
         if engagement is None:
             raise ValidationError("This request has already been sent.") from None
         return engagement, False
-    today = timezone.localdate()
     warnings = [
-        w
-        for w in (
-            request_lead_in_warning(offer=offer, answers=answers, today=today),
-            request_entitlement_warning(offer=offer, council=council, answers=answers, today=today),
-        )
-        if w
+        request_lead_in_warning(offer=offer, answers=answers, today=today),
+        *(
+            request_entitlement_warning(offer=offer, council=council, answers=answers, today=today)
+            for council in councils
+        ),
     ]
+    warnings = [w for w in warnings if w]
     themes = list(Expertise.objects.filter(slug__in=answers.get("themes") or []))
-    focus = answers.get("focus_areas") or answers.get("issue") or answers.get("panel_focus") or ""
+    focus = next((answers[name] for name in FOCUS_ANSWERS if answers.get(name)), "")
+    days = answers.get("days")
     engagement = engagement_create(
         offer=offer,
-        councils=[council],
-        title=_request_title(offer, council),
+        councils=councils,
+        title=title or _request_title(offer, councils),
         user=user,
         themes=themes,
         focus=focus,
-        delivery=delivery,
-        requested_days=answers.get("days"),
+        scope=scope,
+        delivery=answers.get("delivery", ""),
+        requested_days=Decimal(str(days)) if days not in (None, "") else None,
         request_details={
-            "form": "council_portal",
+            "form": source,
             "version": 1,
             "answers": answers,
             "theme_names": [t.name for t in themes],
@@ -166,7 +297,11 @@ def _manager_recipients():
 def engagement_request_notifications_queue(*, engagement_id: int) -> int:
     """Queue the confirmation to the requester and the alert to every programme manager.
 
-    Safe to run twice: each email has a unique key. Returns how many were newly queued.
+    A council contact's request is confirmed to them and links managers to the council
+    requests queue. A manager's request (made on a council's behalf) gets no confirmation
+    (the council portal's page is not theirs) and alerts the other managers with a link
+    to the engagement. Safe to run twice: each email has a unique key. Returns how many
+    were newly queued.
     """
     from notifications.services import notification_key, notification_queue
 
@@ -185,7 +320,8 @@ def engagement_request_notifications_queue(*, engagement_id: int) -> int:
     }
     queued = 0
     requester = engagement.requested_by
-    if requester and requester.email:
+    by_contact = requester is not None and permissions.is_council_contact(requester)
+    if by_contact and requester.email:
         row = notification_queue(
             kind="council_request_received",
             recipient=requester.email,
@@ -199,16 +335,18 @@ def engagement_request_notifications_queue(*, engagement_id: int) -> int:
             user=requester,
         )
         queued += int(row.queued_now)
+    if by_contact:
+        link = f"{site_url}/admin/councils/councilrequest/{engagement.pk}/change/"
+    else:
+        link = f"{site_url}/admin/programmes/engagement/{engagement.pk}/change/"
     for manager in _manager_recipients():
+        if requester is not None and manager.pk == requester.pk:
+            continue
         row = notification_queue(
             kind="council_request_new",
             recipient=manager.email,
             key=notification_key("council_request_new", engagement, manager.email),
-            context={
-                **context,
-                "recipient_name": manager.get_full_name(),
-                "link": f"{site_url}/admin/councils/councilrequest/{engagement.pk}/change/",
-            },
+            context={**context, "recipient_name": manager.get_full_name(), "link": link},
             about=engagement,
             user=manager,
         )

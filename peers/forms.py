@@ -249,10 +249,9 @@ class EqualitiesForm(GOVUKFormMixin, forms.Form):
 class InvitationAcceptForm(GOVUKFormMixin, forms.Form):
     submit_label = _("Accept invitation")
 
-    no_conflict_declared = forms.BooleanField(
-        label="",
-        error_messages={"required": _("Confirm that you have no conflict of interest")},
-    )
+    # Not required here: programmes.services.team_place_respond refuses an acceptance
+    # without the declaration, in the words the API shows too.
+    no_conflict_declared = forms.BooleanField(label="", required=False)
 
     def __init__(self, *args, councils: str = "", **kwargs):
         super().__init__(*args, **kwargs)

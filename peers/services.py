@@ -38,6 +38,13 @@ CONTACT_PEER_FIELDS = ("phone", "job_title", "role_category")
 MAX_UNAVAILABILITY_DAYS = 366
 UNAVAILABILITY_REVERSED = "The last day must be the same as or after the first day"
 
+# Profile answers a peer cannot leave blank, with the words every door shows.
+PROFILE_REQUIRED = {
+    "job_title": "Enter your job title",
+    "role_category": "Select the option that best describes your role",
+    "work_mode": "Select whether you can work onsite, remotely or both",
+}
+
 
 def _site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
@@ -151,9 +158,9 @@ def peer_profile_update(
     """Change the peer's contact details, job, expertise, regions or work mode.
 
     Accepts first_name, last_name (on the account), phone, job_title, role_category and
-    work_mode; expertise and regions replace the current choices. The same rules for the
-    peer, a manager in the admin and the API: names and job title cannot be blank, and the
-    peer works in at least one region. The history names who made the change.
+    work_mode; expertise and regions replace the current choices. Names, job title, role,
+    work mode and at least one region are required (the profile pages and the API refuse
+    a blank one in the same words).
     """
     allowed = {*CONTACT_USER_FIELDS, *CONTACT_PEER_FIELDS, "work_mode"}
     unknown = set(fields) - allowed
@@ -165,8 +172,10 @@ def peer_profile_update(
         raise ValidationError({"first_name": "Enter your first name"})
     if "last_name" in user_fields and not user_fields["last_name"]:
         raise ValidationError({"last_name": "Enter your last name"})
-    if "job_title" in fields and not (fields["job_title"] or "").strip():
-        raise ValidationError({"job_title": "Enter your job title"})
+    peer_fields = {k: v for k, v in fields.items() if k not in CONTACT_USER_FIELDS}
+    for name, message in PROFILE_REQUIRED.items():
+        if name in peer_fields and not (peer_fields[name] or "").strip():
+            raise ValidationError({name: message})
     if regions is not None:
         regions = list(regions)
         if not regions:
@@ -177,7 +186,6 @@ def peer_profile_update(
             setattr(peer.user, name, value)
         attribute(peer.user, user=user, reason=reason)
         peer.user.save(update_fields=list(user_fields))
-    peer_fields = {k: v for k, v in fields.items() if k not in CONTACT_USER_FIELDS}
     if peer_fields:
         for name, value in peer_fields.items():
             setattr(peer, name, value.strip() if isinstance(value, str) else value)

@@ -336,10 +336,7 @@ class InvitationDetailView(PeerRequiredMixin, TemplateView):
         place = self.get_place()
         councils = ", ".join(c.name for c in place.engagement.councils.all())
         form = forms.InvitationAcceptForm(request.POST, councils=councils)
-        if place.status != PlaceStatus.INVITED:
-            form.is_valid()
-            form.add_error(None, "This invitation has already been answered or withdrawn.")
-        elif form.is_valid():
+        if form.is_valid():
             try:
                 programme_services.team_place_respond(
                     place=place,

@@ -62,12 +62,20 @@ class EngagementFilterForm(forms.Form):
         return data
 
 
+class StatusChoiceField(forms.ChoiceField):
+    """Offers the allowed moves but accepts any status: the workflow service refuses the
+    others, in the words the admin and the API show (a stale page must not say less)."""
+
+    def valid_value(self, value):
+        return value in EngagementStatus.values
+
+
 class StatusChangeForm(GOVUKFormMixin, forms.Form):
     """Move an engagement on; the service decides whether it may."""
 
     submit_label = _("Change status")
 
-    to_status = forms.ChoiceField(
+    to_status = StatusChoiceField(
         label=_("New status"),
         choices=EngagementStatus.choices,
         error_messages={"required": _("Select a new status")},
@@ -193,7 +201,7 @@ class TeamPicksForm(forms.Form):
     def clean(self):
         data = super().clean()
         seen = {}
-        for role, peer_id, days in self.rows:
+        for role, peer_id, _days in self.rows:
             choice = data.get(f"pick-{role}-{peer_id}")
             if not choice:
                 continue
@@ -203,11 +211,7 @@ class TeamPicksForm(forms.Form):
                     _("Choose one place for each peer: they are ticked for two roles"),
                 )
             seen[peer_id] = role
-            value = data.get(f"days-{role}-{peer_id}") or days
-            if value % Decimal("0.5"):
-                self.add_error(
-                    f"days-{role}-{peer_id}", _("Enter days in whole or half days, like 3 or 0.5")
-                )
+            # Whole or half days: team_place_add refuses the rest, naming the peer.
         if not seen and not self.errors:
             raise forms.ValidationError(_("Select at least one peer to invite or keep in reserve"))
         return data

@@ -663,6 +663,7 @@ def test_a_peer_updates_their_own_safe_fields_only(programme):
 
     blank = client.patch(f"{V1}/peers/{peer.pk}/", {"first_name": " "}, format="json")
     assert blank.status_code == 400
+    # The profile page's words: the service refuses, not the serializer.
     assert blank.json()["errors"] == {"first_name": ["Enter your first name"]}
 
 
