@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run migrate demo test test-fast lint format worker beat assets bench clean
+.PHONY: help install run migrate demo test test-dates test-fast lint format worker beat assets bench clean
 
 help: ## List every target
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -33,6 +33,12 @@ run: demo ## Install, migrate, load reference and demo data, serve on http://127
 
 test: install ## Run the whole test suite (SQLite, or DATABASE_URL when set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-dates: install ## Run the suite (browser tests aside) with the clock on 31 March, 1 April and 2 December of this year
+	set -e; year=$$(date +%Y); for day in $$year-03-31 $$year-04-01 $$year-12-02; do \
+	  echo "== the suite on $$day"; \
+	  TEST_TODAY=$$day $(BIN)/python -m pytest -n 2 -q --ignore=tests/browser $(PYTEST_ARGS); \
+	done
 
 lint: install ## ruff check and format check
 	$(BIN)/ruff check .

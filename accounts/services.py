@@ -12,10 +12,12 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts import permissions as access_permissions
 from accounts.roles import Role
+from core.audit import audited
 from notifications.models import Notification
 from notifications.services import notification_key, notification_queue
 
 
+@audited
 @transaction.atomic
 def password_reset_email_queue(*, user, token: str) -> Notification:
     """Queue the email with a single-use link to set a new password; return its ledger row.
@@ -67,6 +69,7 @@ def access_overseers(*, actor) -> list:
     return list(overseers)
 
 
+@audited
 def person_label(user) -> str:
     """Return "Name (email)" for the access emails; "The system" for no one."""
     if user is None:
@@ -128,6 +131,7 @@ def _set_changes(current, wanted, *, label, added: str, removed: str):
     return to_add, to_remove, sentences
 
 
+@audited
 @transaction.atomic
 def user_access_change(
     *,
@@ -214,6 +218,7 @@ PASSWORD_SET_BY_ANOTHER = "Password set by an access administrator"
 PASSWORD_DISABLED_BY_ANOTHER = "Password sign-in disabled by an access administrator"
 
 
+@audited
 @transaction.atomic
 def user_password_set(*, user, actor, password: str | None):
     """Set `user`'s password (None: disable password sign-in); return the user.

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.permissions import may_act_as
 from accounts.services import access_change_notify, person_label
 from api.models import ApiWrite, IntegrationToken, TokenScope
+from core.audit import audited
 
 SECRET_PREFIX = "psm_"
 
@@ -26,12 +27,14 @@ TOKEN_ISSUE_REFUSED = (
 )
 
 
+@audited
 def integration_token_issue_allowed(*, issuer, user) -> bool:
     """May `issuer` issue a token acting as `user`? For themselves, or for someone whose
     every right they already hold (a superuser for anyone): a token never adds rights."""
     return may_act_as(actor=issuer, user=user)
 
 
+@audited
 @transaction.atomic
 def integration_token_create(
     *, name: str, user, scope: str = TokenScope.READ, created_by=None
@@ -74,6 +77,7 @@ def integration_token_create(
     return token, secret
 
 
+@audited
 @transaction.atomic
 def integration_token_revoke(*, token: IntegrationToken, user=None) -> IntegrationToken:
     """Revoke a token at once (idempotent); its calls then answer 401."""
@@ -84,6 +88,7 @@ def integration_token_revoke(*, token: IntegrationToken, user=None) -> Integrati
     return token
 
 
+@audited
 def api_write_record(*, token, user, method: str, path: str, status_code: int) -> ApiWrite:
     """Record one write call (the path is stored percent-encoded: no NUL reaches the database)."""
     return ApiWrite.objects.create(

@@ -26,6 +26,7 @@ from django.utils.text import get_valid_filename
 
 from accounts import permissions
 from accounts.roles import Role
+from core.audit import audited
 from councils.portal_models import (
     ChangeKind,
     ChangeRequest,
@@ -178,6 +179,7 @@ def _request_replay(*, token, council, fingerprint: str) -> Engagement | None:
     return submission.engagement
 
 
+@audited
 @transaction.atomic
 def engagement_request_submit(
     *,
@@ -437,6 +439,7 @@ def document_name_sanitise(name: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
+@audited
 @transaction.atomic
 def engagement_document_upload(
     *, engagement: Engagement, user, kind: str, uploaded_file
@@ -498,6 +501,7 @@ def change_request_possible(engagement: Engagement, kind: str) -> bool:
     return workflow.is_allowed(engagement.status, _TARGET_STATUS[kind])
 
 
+@audited
 @transaction.atomic
 def change_request_create(*, engagement: Engagement, user, kind: str, reason: str) -> ChangeRequest:
     """Record a council's request to postpone or cancel an undelivered engagement."""
@@ -533,6 +537,7 @@ def change_request_create(*, engagement: Engagement, user, kind: str, reason: st
     return change
 
 
+@audited
 @transaction.atomic
 def change_request_decide(
     *, change_request: ChangeRequest, user, approve: bool, note: str = ""
@@ -596,6 +601,7 @@ def publication_possible(engagement: Engagement) -> bool:
     return engagement.status in workflow.DELIVERED_STATES
 
 
+@audited
 @transaction.atomic
 def engagement_publication_record(
     *, engagement: Engagement, user, decision: str, url: str = ""

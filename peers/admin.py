@@ -249,6 +249,14 @@ class PeerAdmin(
     def email(self, peer):
         return peer.user.email
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # A required profile answer left blank gets the words every other door shows.
+        for name, message in services.PROFILE_REQUIRED.items():
+            if name in form.base_fields:
+                form.base_fields[name].error_messages["required"] = message
+        return form
+
     def get_readonly_fields(self, request, obj=None):
         # Only the peer confirms their profile; the sign-in account is fixed once chosen.
         fixed = ["profile_confirmed_on", *WAIVER_APPROVAL_FIELDS, "created_at", "updated_at"]

@@ -60,7 +60,7 @@ PERIOD_REFUSALS = [
 def test_the_peer_page_refuses_a_period_the_portal_refuses_and_saves_nothing(
     manager_client, start, end, words
 ):
-    peer = PeerFactory(job_title="Leader")
+    peer = PeerFactory(job_title="Leader", trained=False)
     UnavailabilityFactory(peer=peer)
     page = manager_client.get(_change_url(peer))
     data = admin_form_data(page)
@@ -84,7 +84,7 @@ def test_the_peer_page_refuses_a_period_the_portal_refuses_and_saves_nothing(
 def test_the_unavailability_admin_refuses_what_the_portal_refuses(
     manager_client, start, end, words
 ):
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
     UnavailabilityFactory(peer=peer)
 
     response = manager_client.post(
@@ -98,7 +98,7 @@ def test_the_unavailability_admin_refuses_what_the_portal_refuses(
 
 
 def test_moving_a_period_onto_another_is_refused(manager_client):
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
     UnavailabilityFactory(peer=peer)  # days 20 to 26
     later = UnavailabilityFactory(peer=peer, starts_on=_day(40), ends_on=_day(45))
     url = reverse("admin:peers_unavailability_change", args=[later.pk])
@@ -114,7 +114,7 @@ def test_moving_a_period_onto_another_is_refused(manager_client):
 
 
 def test_a_manager_adds_changes_and_removes_periods_on_the_peer_page(manager_client, manager):
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
     kept = UnavailabilityFactory(peer=peer)  # days 20 to 26
     gone = UnavailabilityFactory(peer=peer, starts_on=_day(40), ends_on=_day(45))
     page = manager_client.get(_change_url(peer))
@@ -185,7 +185,7 @@ def _training(**values):
 
 @pytest.mark.parametrize(("values", "words"), TRAINING_REFUSALS)
 def test_the_peer_page_refuses_a_training_record_the_rules_refuse(manager_client, values, words):
-    peer = PeerFactory(job_title="Leader")
+    peer = PeerFactory(job_title="Leader", trained=False)
     TrainingRecordFactory(peer=peer)  # 200 days ago
     page = manager_client.get(_change_url(peer))
     data = admin_form_data(page)
@@ -203,7 +203,7 @@ def test_the_peer_page_refuses_a_training_record_the_rules_refuse(manager_client
 
 @pytest.mark.parametrize(("values", "words"), TRAINING_REFUSALS)
 def test_the_training_record_admin_refuses_what_the_rules_refuse(manager_client, values, words):
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
     TrainingRecordFactory(peer=peer)
 
     response = manager_client.post(
@@ -216,7 +216,7 @@ def test_the_training_record_admin_refuses_what_the_rules_refuse(manager_client,
 
 
 def test_a_manager_records_training_with_their_name_in_the_history(manager_client, manager):
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
 
     response = manager_client.post(
         reverse("admin:peers_trainingrecord_add"), {"peer": peer.pk, **_training()}
@@ -246,7 +246,7 @@ def test_a_training_record_cannot_be_moved_into_the_future(manager_client):
 
 
 def test_profile_changes_in_the_admin_are_recorded_with_the_manager(manager_client, manager):
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
     data = admin_form_data(manager_client.get(_change_url(peer)))
     data["phone"] = "01234 567890"
 
@@ -261,7 +261,7 @@ def test_profile_changes_in_the_admin_are_recorded_with_the_manager(manager_clie
 
 
 def test_a_blank_job_title_is_refused_as_in_the_portal(manager_client):
-    peer = PeerFactory(job_title="Leader")
+    peer = PeerFactory(job_title="Leader", trained=False)
     data = admin_form_data(manager_client.get(_change_url(peer)))
     data["job_title"] = ""
 
@@ -276,7 +276,7 @@ def test_a_blank_job_title_is_refused_as_in_the_portal(manager_client):
 def test_conflicts_changed_in_the_admin_are_in_the_history(manager_client, manager):
     old = CouncilFactory(name="Oldshire")
     new = CouncilFactory(name="Newshire")
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
     peer.conflicts.add(old)
     data = admin_form_data(manager_client.get(_change_url(peer)))
     data["conflicts"] = [str(new.pk)]
@@ -294,7 +294,7 @@ def test_conflicts_changed_in_the_admin_are_in_the_history(manager_client, manag
 
 def test_an_abolished_council_is_refused_as_a_conflict(manager_client):
     gone = CouncilFactory(name="Gone District", abolished_on=date(2023, 4, 1))
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
     data = admin_form_data(manager_client.get(_change_url(peer)))
     data["conflicts"] = [str(gone.pk)]
 
@@ -306,7 +306,7 @@ def test_an_abolished_council_is_refused_as_a_conflict(manager_client):
 
 
 def test_a_training_waiver_needs_a_reason(manager_client):
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
     data = admin_form_data(manager_client.get(_change_url(peer)))
     data["training_waived"] = "on"
     data["training_waiver_reason"] = ""
@@ -320,7 +320,7 @@ def test_a_training_waiver_needs_a_reason(manager_client):
 
 
 def test_pool_details_changed_in_the_admin_are_recorded_with_the_manager(manager_client, manager):
-    peer = PeerFactory()
+    peer = PeerFactory(trained=False)
     data = admin_form_data(manager_client.get(_change_url(peer)))
     data["status"] = "paused"
 
@@ -333,7 +333,7 @@ def test_pool_details_changed_in_the_admin_are_recorded_with_the_manager(manager
 
 
 def test_only_member_peers_have_a_political_group(manager_client):
-    peer = OfficerPeerFactory()
+    peer = OfficerPeerFactory(trained=False)
     data = admin_form_data(manager_client.get(_change_url(peer)))
     data["political_group"] = "labour"
 

@@ -326,6 +326,18 @@ def _portal_profile(world, bad) -> list[str]:
     return _form_answer(_signed_in(peer.user).post(url, data))
 
 
+def _admin_profile(world, bad) -> list[str]:
+    peer = world["peer"]
+    client = _signed_in(factories.ManagerFactory())
+    url = reverse("admin:peers_peer_change", args=[peer.pk])
+    data = admin_form_data(client.get(url))
+    if "regions" in bad:
+        data["regions"] = [str(r.pk) for r in WorkRegion.objects.filter(name__in=bad["regions"])]
+    else:
+        data.update(bad)
+    return _admin_answer(client.post(url, data))
+
+
 def _api_profile(world, bad) -> list[str]:
     peer = world["peer"]
     response = client_for(peer.user).patch(f"{API}/peers/{peer.pk}/", bad, format="json")
@@ -345,17 +357,21 @@ def _peer_snapshot(world):
     )
 
 
+# A person's names belong to their sign-in account (the user admin), not the peer page.
+_NAMES_NOT_AT = {"admin peer page": "the peer page does not show the account's names"}
+
 PEER_PROFILE_UPDATE = Write(
     services=("peer_profile_update",),
     call=_peer_call,
     snapshot=_peer_snapshot,
     doors=(
         Door("peer portal", "peers.views", _portal_profile),
+        Door("admin peer page", "peers.admin", _admin_profile),
         Door("api", "api.views", _api_profile),
     ),
     cases=(
-        Case("blank first name", _peer_world, {"first_name": ""}),
-        Case("blank last name", _peer_world, {"last_name": ""}),
+        Case("blank first name", _peer_world, {"first_name": ""}, not_at=_NAMES_NOT_AT),
+        Case("blank last name", _peer_world, {"last_name": ""}, not_at=_NAMES_NOT_AT),
         Case("blank job title", _peer_world, {"job_title": ""}),
         Case("no role", _peer_world, {"role_category": ""}),
         Case("no region", _peer_world, {"regions": []}),
