@@ -469,10 +469,22 @@ class SurveyQuoteSerializer(serializers.Serializer):
 
 
 class SurveyResultsSerializer(serializers.Serializer):
-    """surveys.selectors.survey_results: percentages of those who answered each question."""
+    """surveys.selectors.survey_results: percentages of those who answered each question,
+    or, for a group too small to show, nothing but the message."""
 
     audience = serializers.CharField()
-    respondents = serializers.IntegerField()
+    respondents = serializers.IntegerField(
+        allow_null=True, help_text=_("None when the group is withheld.")
+    )
+    withheld = serializers.BooleanField(
+        help_text=_(
+            "True when fewer than 5 answered in this group, or when its figures would let a "
+            "smaller group be worked out: then there are no figures, questions or quotes."
+        )
+    )
+    message = serializers.CharField(
+        allow_blank=True, help_text=_("Why the results are withheld (blank when shown).")
+    )
     headline = serializers.DictField(
         child=serializers.IntegerField(allow_null=True),
         help_text=_("respondents, and satisfied, would_recommend… as whole percentages."),
