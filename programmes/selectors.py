@@ -4,16 +4,30 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, F, FilteredRelation, Max, Q, QuerySet, Sum, Value
+from django.db.models import (
+    DecimalField,
+    Exists,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts import permissions
+from programmes import workflow
 from programmes.models import (
     HOLDING_STATUSES,
     DayCapException,
     Engagement,
     EngagementStatus,
+    PlaceStatus,
+    StatusChange,
     TeamPlace,
 )
 
@@ -125,6 +139,34 @@ def engagement_get_visible_to(*, user, pk=None, reference=None) -> Engagement:
     if engagement is None:
         raise Http404("No such engagement")
     return engagement
+
+
+# Statuses at or past "team confirmed" on the main line of the workflow.
+TEAM_SHOWN_STATUSES = tuple(workflow.ORDER[workflow.ORDER.index(EngagementStatus.TEAM_CONFIRMED) :])
+
+
+def team_places_shown_to_councils() -> QuerySet[TeamPlace]:
+    """The places a council may see of its engagements' teams, the one rule for the council
+    portal and the API: accepted places, once the team is confirmed (the engagement reached
+    "team confirmed", or was confirmed before being postponed), never on a cancelled one.
+
+    Not scoped to a council: callers narrow it to engagements the user may see.
+    """
+    confirmed_once = StatusChange.objects.filter(
+        engagement=OuterRef("engagement_id"), to_status=EngagementStatus.TEAM_CONFIRMED
+    )
+    return (
+        TeamPlace.objects.filter(status=PlaceStatus.ACCEPTED)
+        .filter(Q(engagement__status__in=TEAM_SHOWN_STATUSES) | Exists(confirmed_once))
+        .exclude(engagement__status=EngagementStatus.CANCELLED)
+    )
+
+
+def team_place_list_visible_to_council(*, user) -> QuerySet[TeamPlace]:
+    """The team places a council contact may see: their council's engagements only."""
+    return team_places_shown_to_councils().filter(
+        engagement__in=engagement_list_visible_to(user=user).values("pk")
+    )
 
 
 def cpc_entitlement_warning(*, council, offer, on: date) -> str | None:

@@ -16,6 +16,7 @@ from api.services import integration_token_revoke, token_secret_hash
 from programmes.models import Engagement, EngagementStatus, PlaceStatus, TeamPlace
 from tests import factories
 from tests.factories_api import client_for, token_for
+from tests.factories_council_portal import status_history
 from tests.factories_records import (
     EngagementFactory,
     OfficerPeerFactory,
@@ -175,7 +176,11 @@ def test_a_council_contacts_token_sees_only_its_council(programme):
     outside = client.get(f"{V1}/engagements/{programme['their_engagement'].pk}/")
     assert outside.status_code == 404
     assert outside.json() == {"detail": "Not found."}
-    # The accepted team on their own engagement, nothing else.
+    # The accepted team on their own engagement once confirmed (as the portal), nothing else.
+    assert _ids(client.get(f"{V1}/team-places/")) == set()  # scheduled: not confirmed yet
+    status_history(
+        programme["our_engagement"], "requested", "scoping", "scheduled", "team_confirmed"
+    )
     assert _ids(client.get(f"{V1}/team-places/")) == {programme["our_place"].pk}
     assert client.get(f"{V1}/team-places/{programme['their_place'].pk}/").status_code == 404
     assert client.get(f"{V1}/peers/").status_code == 403
