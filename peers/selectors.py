@@ -28,7 +28,11 @@ from programmes.models import (
     PlaceStatus,
     TeamPlace,
 )
-from programmes.selectors import financial_year_bounds, financial_year_of
+from programmes.selectors import (
+    financial_year_bounds,
+    financial_year_of,
+    team_places_known_to_peer,
+)
 
 
 def peer_get_for_user(*, user) -> Peer:
@@ -76,8 +80,9 @@ def conflict_choices_for(*, peer: Peer) -> QuerySet[Council]:
 
 
 def _places(peer: Peer) -> QuerySet[TeamPlace]:
+    # Never a reserve place the peer was not invited to: they do not know of it yet.
     return (
-        TeamPlace.objects.filter(peer=peer)
+        team_places_known_to_peer(peer=peer)
         .select_related("engagement__offer")
         .prefetch_related("engagement__councils")
     )

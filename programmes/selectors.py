@@ -119,16 +119,29 @@ def peers_with_days_against_cap(peers: QuerySet, *, financial_year: int) -> Quer
     ).annotate(cap=Value(Decimal(str(settings.PEER_DAY_CAP)), output_field=days) + F("extra"))
 
 
+def team_places_known_to_peer(*, peer) -> QuerySet[TeamPlace]:
+    """The peer's places they have been told about, the one rule for the peer portal and
+    the API: every place but a reserve never invited (a reserve, or a reserve withdrawn
+    before being invited), which the peer does not know of until invited."""
+    return (
+        TeamPlace.objects.filter(peer=peer)
+        .exclude(status=PlaceStatus.RESERVE)
+        .exclude(status=PlaceStatus.WITHDRAWN, invited_at__isnull=True)
+    )
+
+
 def engagement_list_visible_to(*, user) -> QuerySet[Engagement]:
     """Engagements the user may see: managers all, council contacts their council's,
-    peers those they hold a place on; everyone else none."""
+    peers those they hold a place on that they were invited to; everyone else none."""
     queryset = Engagement.objects.all()
     if permissions.is_manager(user):
         return queryset
     if permissions.is_council_contact(user):
         return queryset.filter(councils=user.council_id).distinct()
     if permissions.is_peer(user) and hasattr(user, "peer"):
-        return queryset.filter(places__peer=user.peer).distinct()
+        return queryset.filter(
+            pk__in=team_places_known_to_peer(peer=user.peer).values("engagement_id")
+        )
     return queryset.none()
 
 
