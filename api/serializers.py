@@ -38,6 +38,7 @@ class CodeRelatedField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class BoundedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """An id that is checked to be a whole number a database could hold before it is looked up."""
 

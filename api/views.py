@@ -1,8 +1,10 @@
 """The API's resources under /api/v1/: thin views over the selectors and services."""
 
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS
@@ -365,3 +367,13 @@ class StocktakeView(AggregateView):
             offers=query.get("offers") or None,
         )
         return Response(document)
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """The interactive docs, for signed-in users (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]):
+    a browser with neither a session nor a token is sent to sign in and brought back."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)
