@@ -1,10 +1,16 @@
-"""Query filters (django-filter). Codes, not ids, name councils and offers: they are stable."""
+"""Query filters (django-filter). Codes, not ids, name councils and offers: they are stable.
+
+The schema says exactly what the filters accept (a code of 1 to 120 characters, an id from
+1 to MAX_ID), so a request the schema allows is never refused with a 400, and one it does
+not allow (an empty value, id 0) is.
+"""
 
 import datetime
 
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.drainage import set_override
 
 from api.selectors import MAX_ID
 from councils.models import Council, CouncilType, Region
@@ -40,6 +46,14 @@ class WholeNumberField(forms.IntegerField):
         return super().to_python(value)
 
 
+def _documented(filter_, schema: dict):
+    """Describe the filter in the schema as exactly what its field accepts."""
+    help_text = filter_.extra.get("help_text")
+    if help_text:
+        schema["description"] = str(help_text)
+    set_override(filter_, "field", schema)
+
+
 class IdFilter(django_filters.NumberFilter):
     """A whole-number id within what a database can hold (anything else is a 400)."""
 
@@ -49,12 +63,27 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+        _documented(
+            self,
+            {"type": "integer", "minimum": kwargs["min_value"], "maximum": kwargs["max_value"]},
+        )
 
 
 class CodeFilter(django_filters.CharFilter):
+    """A code: 1 to 120 characters, no NUL (an empty value is refused, not ignored)."""
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 120)
         super().__init__(*args, **kwargs)
+        _documented(
+            self,
+            {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": kwargs["max_length"],
+                "pattern": "^[^\\x00]+$",
+            },
+        )
 
 
 class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -67,7 +96,10 @@ class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
         try:
             return value.astimezone(datetime.UTC)
         except OverflowError:
-            raise forms.ValidationError("Enter a date and time after the year 1.") from None
+            # Within a day of the first or last moment Python can hold: any ISO 8601 time
+            # the schema allows is answered, with the earliest or latest instant.
+            edge = datetime.datetime.min if value.year == 1 else datetime.datetime.max
+            return edge.replace(tzinfo=datetime.UTC)
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -10,8 +10,12 @@ from django.http import Http404
 from accounts import permissions
 from councils.models import Council
 from peers.models import Peer
-from programmes.models import Engagement, Offer, PlaceStatus, TeamPlace
-from programmes.selectors import engagement_list_visible_to
+from programmes.models import Engagement, Offer, TeamPlace
+from programmes.selectors import (
+    engagement_list_visible_to,
+    team_place_list_visible_to_council,
+    team_places_known_to_peer,
+)
 
 # Ids outside a bigint are never found (and never reach the database, which would refuse them).
 MAX_ID = 2**63 - 1
@@ -52,20 +56,19 @@ def engagement_get_for_api(*, user, pk) -> Engagement:
 
 
 def team_place_list_visible_to(*, user) -> QuerySet[TeamPlace]:
-    """Managers see every place; peers their own places; council contacts the accepted
-    places (the team) on their council's engagements; everyone else none."""
+    """Managers see every place; peers their own places they were invited to (not a
+    reserve never invited); council contacts the team their
+    portal shows (programmes.selectors.team_place_list_visible_to_council: accepted places
+    once the team is confirmed, never on a cancelled engagement); everyone else none."""
     queryset = TeamPlace.objects.select_related(
         "engagement", "peer__user", "peer__home_council"
     ).order_by("engagement_id", "role", "id")
     if permissions.is_manager(user):
         return queryset
     if permissions.is_peer(user) and hasattr(user, "peer"):
-        return queryset.filter(peer=user.peer)
+        return queryset.filter(pk__in=team_places_known_to_peer(peer=user.peer).values("pk"))
     if permissions.is_council_contact(user):
-        return queryset.filter(
-            status=PlaceStatus.ACCEPTED,
-            engagement__in=engagement_list_visible_to(user=user).values("pk"),
-        )
+        return queryset.filter(pk__in=team_place_list_visible_to_council(user=user).values("pk"))
     return queryset.none()
 
 

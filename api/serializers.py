@@ -38,6 +38,7 @@ class CodeRelatedField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class BoundedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """An id that is checked to be a whole number a database could hold before it is looked up."""
 
@@ -562,10 +563,22 @@ class SurveyQuoteSerializer(serializers.Serializer):
 
 
 class SurveyResultsSerializer(serializers.Serializer):
-    """surveys.selectors.survey_results: percentages of those who answered each question."""
+    """surveys.selectors.survey_results: percentages of those who answered each question,
+    or, for a group too small to show, nothing but the message."""
 
     audience = serializers.CharField()
-    respondents = serializers.IntegerField()
+    respondents = serializers.IntegerField(
+        allow_null=True, help_text=_("None when the group is withheld.")
+    )
+    withheld = serializers.BooleanField(
+        help_text=_(
+            "True when fewer than 5 answered in this group, or when its figures would let a "
+            "smaller group be worked out: then there are no figures, questions or quotes."
+        )
+    )
+    message = serializers.CharField(
+        allow_blank=True, help_text=_("Why the results are withheld (blank when shown).")
+    )
     headline = serializers.DictField(
         child=serializers.IntegerField(allow_null=True),
         help_text=_("respondents, and satisfied, would_recommend… as whole percentages."),

@@ -3,6 +3,7 @@
 import re
 import uuid
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +13,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -435,3 +437,13 @@ class StocktakeView(AggregateView):
             offers=query.get("offers") or None,
         )
         return Response(document)
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """The interactive docs, for signed-in users (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]):
+    a browser with neither a session nor a token is sent to sign in and brought back."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)

@@ -2,7 +2,8 @@
 
 Engagements come through programmes.selectors (the one place that decides a council
 contact's scope); this module adds the portal's views of them: lists, the timeline, the
-confirmed team and the documents a contact may download.
+confirmed team (programmes.selectors.team_places_shown_to_councils, as the API) and the
+documents a contact may download.
 """
 
 import dataclasses
@@ -20,10 +21,12 @@ from programmes.models import (
     EngagementDocument,
     EngagementStatus,
     Offer,
-    PlaceStatus,
-    TeamPlace,
 )
-from programmes.selectors import engagement_get_visible_to, engagement_list_visible_to
+from programmes.selectors import (
+    engagement_get_visible_to,
+    engagement_list_visible_to,
+    team_places_shown_to_councils,
+)
 
 # Statuses a council still counts as "current" (past: delivered and beyond, or cancelled).
 CURRENT_STATUSES = (*workflow.OPEN_STATES, EngagementStatus.POSTPONED)
@@ -79,7 +82,7 @@ def council_engagement_get(*, user, reference: str) -> Engagement:
         "uploaded_by"
     )
     team = (
-        TeamPlace.objects.filter(status=PlaceStatus.ACCEPTED)
+        team_places_shown_to_councils()
         .select_related("peer__user")
         .order_by("role", "peer__user__last_name", "peer__user__first_name")
     )
@@ -222,12 +225,3 @@ def _format_dates(start: date, end: date | None) -> str:
     if not end or end == start:
         return f"{start:%-d %B %Y}"
     return f"{start:%-d %B %Y} to {end:%-d %B %Y}"
-
-
-def team_is_confirmed(engagement: Engagement) -> bool:
-    """The team is shown to the council once confirmed (and not for a cancelled engagement)."""
-    if engagement.status == EngagementStatus.CANCELLED:
-        return False
-    return workflow.reached(engagement.status, EngagementStatus.TEAM_CONFIRMED) or any(
-        c.to_status == EngagementStatus.TEAM_CONFIRMED for c in engagement.status_changes.all()
-    )

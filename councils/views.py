@@ -79,7 +79,8 @@ class EngagementDetailView(CouncilContactMixin, TemplateView):
         return super().get_context_data(
             engagement=engagement,
             timeline=selectors.engagement_timeline(engagement),
-            team_confirmed=selectors.team_is_confirmed(engagement),
+            # The prefetched team is already what a council may see (empty until confirmed).
+            team_confirmed=bool(engagement.confirmed_places),
             pending_change=pending,
             can_ask_change=can_ask_change,
             can_record_publication=services.publication_possible(engagement),

@@ -382,6 +382,16 @@ class _PeerRecordAdmin(
         for obj in queryset.select_related("peer"):
             self.writes[2](obj, request.user)
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filtering peers by their equalities answers, even by whether they have any
+        # (?equalities__isnull=False), reads them: only with the permission that reads them.
+        # Django already refuses lookups two relations deep (?peer__equalities__… elsewhere).
+        if lookup.split("__")[0] == "equalities" and not (
+            request is not None and _may_see_equalities(request)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
 
 @admin.register(Unavailability)
 class UnavailabilityAdmin(_PeerRecordAdmin):

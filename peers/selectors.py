@@ -27,6 +27,7 @@ from programmes.models import (
     PlaceStatus,
     TeamPlace,
 )
+from programmes.selectors import team_places_known_to_peer
 
 
 def peer_get_for_user(*, user) -> Peer:
@@ -102,8 +103,9 @@ def conflict_choices_for(*, peer: Peer) -> QuerySet[Council]:
 
 
 def _places(peer: Peer) -> QuerySet[TeamPlace]:
+    # Never a reserve place the peer was not invited to: they do not know of it yet.
     return (
-        TeamPlace.objects.filter(peer=peer)
+        team_places_known_to_peer(peer=peer)
         .select_related("engagement__offer")
         .prefetch_related("engagement__councils")
     )

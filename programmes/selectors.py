@@ -4,12 +4,31 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, F, FilteredRelation, Max, Q, QuerySet, Sum, Value
+from django.db.models import (
+    DecimalField,
+    Exists,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts import permissions
-from programmes.models import DayCapException, Engagement, EngagementStatus, TeamPlace
+from programmes import workflow
+from programmes.models import (
+    DayCapException,
+    Engagement,
+    EngagementStatus,
+    PlaceStatus,
+    StatusChange,
+    TeamPlace,
+)
 from programmes.periods import (  # noqa: F401 (financial years are read from here too)
     days_counted_q,
     financial_year_bounds,
@@ -79,16 +98,29 @@ def peers_with_days_against_cap(peers: QuerySet, *, financial_year: int) -> Quer
     ).annotate(cap=Value(Decimal(str(settings.PEER_DAY_CAP)), output_field=days) + F("extra"))
 
 
+def team_places_known_to_peer(*, peer) -> QuerySet[TeamPlace]:
+    """The peer's places they have been told about, the one rule for the peer portal and
+    the API: every place but a reserve never invited (a reserve, or a reserve withdrawn
+    before being invited), which the peer does not know of until invited."""
+    return (
+        TeamPlace.objects.filter(peer=peer)
+        .exclude(status=PlaceStatus.RESERVE)
+        .exclude(status=PlaceStatus.WITHDRAWN, invited_at__isnull=True)
+    )
+
+
 def engagement_list_visible_to(*, user) -> QuerySet[Engagement]:
     """Engagements the user may see: managers all, council contacts their council's,
-    peers those they hold a place on; everyone else none."""
+    peers those they hold a place on that they were invited to; everyone else none."""
     queryset = Engagement.objects.all()
     if permissions.is_manager(user):
         return queryset
     if permissions.is_council_contact(user):
         return queryset.filter(councils=user.council_id).distinct()
     if permissions.is_peer(user) and hasattr(user, "peer"):
-        return queryset.filter(places__peer=user.peer).distinct()
+        return queryset.filter(
+            pk__in=team_places_known_to_peer(peer=user.peer).values("engagement_id")
+        )
     return queryset.none()
 
 
@@ -99,6 +131,34 @@ def engagement_get_visible_to(*, user, pk=None, reference=None) -> Engagement:
     if engagement is None:
         raise Http404("No such engagement")
     return engagement
+
+
+# Statuses at or past "team confirmed" on the main line of the workflow.
+TEAM_SHOWN_STATUSES = tuple(workflow.ORDER[workflow.ORDER.index(EngagementStatus.TEAM_CONFIRMED) :])
+
+
+def team_places_shown_to_councils() -> QuerySet[TeamPlace]:
+    """The places a council may see of its engagements' teams, the one rule for the council
+    portal and the API: accepted places, once the team is confirmed (the engagement reached
+    "team confirmed", or was confirmed before being postponed), never on a cancelled one.
+
+    Not scoped to a council: callers narrow it to engagements the user may see.
+    """
+    confirmed_once = StatusChange.objects.filter(
+        engagement=OuterRef("engagement_id"), to_status=EngagementStatus.TEAM_CONFIRMED
+    )
+    return (
+        TeamPlace.objects.filter(status=PlaceStatus.ACCEPTED)
+        .filter(Q(engagement__status__in=TEAM_SHOWN_STATUSES) | Exists(confirmed_once))
+        .exclude(engagement__status=EngagementStatus.CANCELLED)
+    )
+
+
+def team_place_list_visible_to_council(*, user) -> QuerySet[TeamPlace]:
+    """The team places a council contact may see: their council's engagements only."""
+    return team_places_shown_to_councils().filter(
+        engagement__in=engagement_list_visible_to(user=user).values("pk")
+    )
 
 
 def cpc_entitlement_warning(*, council, offer, on: date) -> str | None:

@@ -1,8 +1,9 @@
 """The board dashboard's figures: aggregates only, computed in the database.
 
 Nothing here returns a person: every figure is a count or a share, and equalities figures
-are suppressed below 5 (shown as "fewer than 5"), with a second cell suppressed when one
-alone would let the reader work it out from the total.
+and member peers by political group go through peersupport.suppression (counts below 5
+withheld, and as many others as it takes for no withheld count to be worked out from the
+total shown beside them).
 
 Built in a fixed number of set-based queries whatever the data (no query or subquery per
 peer or per engagement), in one consistent snapshot: the page's only cost when its cache
@@ -39,6 +40,7 @@ from peers.models import (
     Sex,
     SexualOrientation,
 )
+from peersupport.suppression import suppress_with_total
 from programmes import periods
 from programmes.models import (
     ActionProgress,
@@ -58,7 +60,6 @@ from reports.stocktake.compute import (
 )
 from reports.stocktake.surveys import never_answered_invitations, survey_headlines
 
-SUPPRESS_BELOW = 5
 DIMENSIONS = [
     ("sex", "Sex", Sex),
     ("ethnic_group", "Ethnic group", EthnicGroup),
@@ -81,19 +82,6 @@ def share(part: int, whole: int) -> int | None:
     if not whole:
         return None
     return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), "ROUND_HALF_UP"))
-
-
-def suppress(counts: dict[str, int]) -> dict[str, int | None]:
-    """Counts 1–4 become None; if only one cell would be hidden, the next smallest is too."""
-    shown = {key: (None if 0 < n < SUPPRESS_BELOW else n) for key, n in counts.items()}
-    hidden = [key for key, value in shown.items() if value is None]
-    if len(hidden) == 1:
-        others = sorted(
-            (n, key) for key, n in counts.items() if key not in hidden and n >= SUPPRESS_BELOW
-        )
-        if others:
-            shown[others[0][1]] = None
-    return shown
 
 
 def _equalities_table(answers) -> dict:
@@ -136,12 +124,17 @@ def _equalities_counts() -> dict:
 
 
 def _table(raw: dict) -> dict:
+    """Each dimension's counts withheld as one table with the total who shared.
+
+    Every dimension adds up to the same total (each answer has a value, "prefer not to say"
+    included), so the total is withheld, with every cell, when fewer than 5 shared.
+    """
     shared = raw["shared"]
-    table = {"shared": shared if shared >= SUPPRESS_BELOW or shared == 0 else None}
+    table = {"shared": shared}
     for field, label, choices in DIMENSIONS:
         counts = {value: raw[f"{field}__{value}"] for value, _ in choices.choices}
-        # Too few people shared for any breakdown to be safe: hide every cell.
-        shown = dict.fromkeys(counts) if 0 < shared < SUPPRESS_BELOW else suppress(counts)
+        shown, total = suppress_with_total(counts, total=shared)
+        table["shared"] = table["shared"] if total is not None else None
         table[field] = {
             "label": label,
             "rows": [
@@ -185,10 +178,14 @@ def _peer_pool(today: date) -> dict:
         .annotate(n=Count("pk"))
         .order_by("home_council__region")
     }
+    # A councillor's party is public, but a group of one or two in the pool is still a
+    # small count about people: withheld like the equalities tables, against the total.
+    by_group, members_shown = suppress_with_total(by_group, total=counts["members"])
     return {
         "total": counts["total"],
         "by_kind": by_kind,
         "by_political_group": by_group,
+        "political_group_total": members_shown,
         "by_region": by_region,
         "profile_freshness": {
             "confirmed_within_months": settings.PROFILE_STALE_MONTHS,
@@ -414,7 +411,8 @@ def _compute(financial_year: int, today: date) -> dict:
 
 
 def diversity_side_by_side(pool: dict, deployed: dict | None = None) -> list[dict]:
-    """The equalities tables as one list per dimension: answer, pool count, deployed count."""
+    """The equalities tables as one list per dimension: answer, pool count, deployed count,
+    and the totals who shared (the rows add up to them)."""
     dimensions = []
     for field, label, _choices in DIMENSIONS:
         deployed_counts = (
@@ -431,6 +429,10 @@ def diversity_side_by_side(pool: dict, deployed: dict | None = None) -> list[dic
                     }
                     for row in pool[field]["rows"]
                 ],
+                "total": {
+                    "pool": pool["shared"],
+                    "deployed": deployed["shared"] if deployed else None,
+                },
             }
         )
     return dimensions

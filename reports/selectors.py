@@ -134,7 +134,8 @@ def _dashboard_cached(*, financial_year: int, today) -> tuple[dict, bool]:
     """Return (figures, computed now): from the cache, else computed and cached."""
     from reports.dashboard import board_dashboard_compute
 
-    key = f"reports:dashboard:v1:{financial_year}:{today.isoformat()}:{dashboard_data_version()}"
+    # v2: figures cached before complementary suppression must never be served again.
+    key = f"reports:dashboard:v2:{financial_year}:{today.isoformat()}:{dashboard_data_version()}"
     figures = cache.get(key)
     if figures is not None:
         return figures, False

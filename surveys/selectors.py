@@ -1,8 +1,11 @@
 """Reads of survey data: the invitation behind a link, and the counts the board reads.
 
-``survey_results`` counts in the database (GROUP BY on the answers) in a fixed number of
-queries however many responses there are; reports and the API call it. ``survey_headlines``
-gives only the headline figures, for every audience in one query (the board dashboard's).
+``survey_results`` is what every page and the API show: the counts of ``survey_counts``
+(GROUP BY on the answers, a fixed number of queries however many responses there are)
+unless the group is too small to show (``survey_group_withheld``: fewer than 5
+respondents, or a group by offer or region that would give a smaller one away by
+subtraction). ``survey_headlines`` gives only the headline figures, for every audience in
+one query (the board dashboard's), withheld by the same rule.
 """
 
 from datetime import date
@@ -11,8 +14,10 @@ from typing import Any
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from councils.models import CouncilType
+from peersupport.suppression import SUPPRESS_BELOW, suppress_table
 from programmes.models import Engagement, Offer
 from surveys.models import (
     CHOICE_TYPES,
@@ -37,6 +42,10 @@ HEADLINE_FIGURES: dict[str, tuple[str, tuple[str, ...]]] = {
     "fairly_likely": ("would_recommend", ("fairly_likely",)),
     "understood_great_extent": ("understood_issues", ("great_extent",)),
 }
+WITHHELD_MESSAGE = _(
+    "Fewer than 5 people answered in this group, or its figures would give a smaller group "
+    "away, so no results are shown for it: they could identify who answered."
+)
 COMMENT_CODE = "comment"
 CONSENT_CODE = "quote_consent"
 CONSENT_YES = "yes"
@@ -120,7 +129,7 @@ def responses_filtered(
     return responses
 
 
-def survey_results(
+def survey_counts(
     *,
     audience: str,
     engagements: QuerySet[Engagement] | None = None,
@@ -132,6 +141,9 @@ def survey_results(
     quotes: bool = True,
 ) -> dict[str, Any]:
     """Return the counts and the board's percentages for one audience's survey responses.
+
+    The raw counts, for the surveys app and its tests: pages and the API read
+    ``survey_results``, which withholds a group too small to show.
 
     Filters (all optional, combined): ``engagements`` (any queryset of engagements),
     ``offer`` (an Offer or its code), ``period`` ((first, last) dates, inclusive, on the
@@ -214,6 +226,101 @@ def survey_results(
     }
 
 
+def survey_results(
+    *,
+    audience: str,
+    engagements: QuerySet[Engagement] | None = None,
+    offer: Offer | str | None = None,
+    period: tuple[date, date] | None = None,
+    region: str | None = None,
+    purpose: str = Purpose.FEEDBACK,
+    template_code: str | None = None,
+    quotes: bool = True,
+) -> dict[str, Any]:
+    """What pages and the API show of one audience's survey responses (filters as
+    ``survey_counts``): its counts, or nothing but a message when the group is withheld.
+
+    ``withheld`` is True (``respondents`` None, no figures, questions or quotes) when fewer
+    than 5 responded, or when a group by offer or region would let a smaller group be
+    worked out from the wider ones (see ``survey_group_withheld``). Runs 6 queries (5
+    without quotes), one more with an offer or a region.
+    """
+    results = survey_counts(
+        audience=audience, engagements=engagements, offer=offer, period=period,
+        region=region, purpose=purpose, template_code=template_code, quotes=quotes,
+    )  # fmt: skip
+    withheld = _too_few(results["respondents"]) or (
+        (offer is not None or bool(region))
+        and survey_group_withheld(
+            audience=audience,
+            engagements=engagements,
+            offer=offer,
+            period=period,
+            region=region,
+            purpose=purpose,
+            template_code=template_code,
+        )  # fmt: skip
+    )
+    if not withheld:
+        return {**results, "withheld": False, "message": ""}
+    return {
+        "audience": audience,
+        "respondents": None,
+        "withheld": True,
+        "message": str(WITHHELD_MESSAGE),
+        "headline": dict.fromkeys(results["headline"]),
+        "questions": {},
+        "quotes": [],
+    }
+
+
+def _too_few(respondents: int) -> bool:
+    return 0 < respondents < SUPPRESS_BELOW
+
+
+def survey_group_withheld(
+    *,
+    audience: str,
+    engagements: QuerySet[Engagement] | None = None,
+    offer: Offer | str | None = None,
+    period: tuple[date, date] | None = None,
+    region: str | None = None,
+    purpose: str = Purpose.FEEDBACK,
+    template_code: str | None = None,
+) -> bool:
+    """True when the group (offer, region or both) must not be shown, in ONE query.
+
+    The respondents in scope (the other filters) are counted by offer and by region, with
+    the totals of each and the grand total, and withheld as one table with margins by
+    peersupport.suppression: a group of 1 in the North West is withheld, and so are enough
+    of its neighbours that "all regions minus the others" cannot give it away either.
+    A peer's response counts under every region of the engagement's councils.
+    """
+    responses = responses_filtered(
+        audience=audience, engagements=engagements, period=period,
+        purpose=purpose, template_code=template_code,
+    )  # fmt: skip
+    region_field = (
+        "council__region" if audience == Audience.COUNCIL else "engagement__councils__region"
+    )
+    cells: dict[tuple[str, str], set[int]] = {}
+    for pk, code, place in responses.values_list("pk", "engagement__offer__code", region_field):
+        cells.setdefault((code or "", place or ""), set()).add(pk)
+    rows: dict[str, set[int]] = {}
+    columns: dict[str, set[int]] = {}
+    for (code, place), pks in cells.items():
+        rows.setdefault(code, set()).update(pks)
+        columns.setdefault(place, set()).update(pks)
+    hidden = suppress_table(
+        {key: len(pks) for key, pks in cells.items()},
+        row_totals={key: len(pks) for key, pks in rows.items()},
+        column_totals={key: len(pks) for key, pks in columns.items()},
+        grand_total=len(set().union(*rows.values())) if rows else 0,
+    )
+    code = offer.code if isinstance(offer, Offer) else offer
+    return (code, region or None) in hidden
+
+
 def survey_headlines(
     *,
     engagements: QuerySet[Engagement] | None = None,
@@ -228,7 +335,8 @@ def survey_headlines(
     audience over the responses joined to their answers, with a filtered count per
     question and per (question, choice), instead of survey_results' five queries per
     audience. A figure whose question nobody answered is None (survey_results leaves it
-    out when no template in scope asks that question).
+    out when no template in scope asks that question). Fewer than 5 respondents: every
+    figure, the number of respondents included, is None (withheld).
     """
     responses = Response.objects.filter(audience__in=audiences, template__purpose=purpose)
     if engagements is not None:
@@ -262,6 +370,8 @@ def survey_headlines(
         headline: dict[str, int | None] = {"respondents": row["respondents"]}
         for name, (code, choices) in HEADLINE_FIGURES.items():
             headline[name] = percent(sum(chose[(code, c)] for c in choices), answered[code])
+        if _too_few(row["respondents"]):  # withheld, as survey_results withholds it
+            headline = dict.fromkeys(headline)
         headlines[audience] = headline
     return headlines
 

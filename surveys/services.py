@@ -187,6 +187,14 @@ def invitation_is_open(invitation: Invitation, now=None) -> bool:
     return invitation.closes_at is None or now < invitation.closes_at
 
 
+def invitation_answers_visible(invitation: Invitation, now=None) -> bool:
+    """Whether a used link may still show the answers sent through it: only until the
+    survey's closing date (and never for a link with none), so a forwarded or leaked email
+    does not show them forever."""
+    now = now or timezone.now()
+    return invitation.closes_at is not None and now < invitation.closes_at
+
+
 def answers_build(
     *, questions: Iterable[Question], answers: Mapping[str, Any], enforce_required: bool
 ) -> list[Answer]:

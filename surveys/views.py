@@ -1,7 +1,8 @@
 """Survey pages, reached through the private link in the invitation email (no sign-in).
 
-A link answers once. A second visit shows the answers read-only: the counts the board
-reads never change under it. A closed survey says so; an unknown link is a 404.
+A link answers once. A second visit shows the answers read-only until the closing date:
+the counts the board reads never change under it, and a link found later shows nothing. A
+closed survey says so; an unknown link is a 404.
 """
 
 from django.core.exceptions import ValidationError
@@ -14,7 +15,12 @@ from django.views.decorators.cache import never_cache
 
 from surveys.forms import SurveyForm
 from surveys.selectors import invitation_get_by_token, response_answers_display
-from surveys.services import invitation_is_open, survey_questions, survey_response_submit
+from surveys.services import (
+    invitation_answers_visible,
+    invitation_is_open,
+    survey_questions,
+    survey_response_submit,
+)
 
 
 def _private(response):
@@ -37,9 +43,9 @@ class SurveyAnswerView(View):
             self.invitation = invitation_get_by_token(kwargs["token"])
         except Http404:
             return _not_found(request)
-        if hasattr(self.invitation, "response"):
+        if hasattr(self.invitation, "response") and invitation_answers_visible(self.invitation):
             return _private(self._answered(request))
-        if not invitation_is_open(self.invitation):
+        if hasattr(self.invitation, "response") or not invitation_is_open(self.invitation):
             return _private(self._closed(request))
         return _private(super().dispatch(request, *args, **kwargs))
 
@@ -94,7 +100,11 @@ class SurveyAnswerView(View):
             "surveys/closed.html",
             {
                 "invitation": self.invitation,
-                "closed_on": timezone.localdate(self.invitation.closes_at),
+                "closed_on": (
+                    timezone.localdate(self.invitation.closes_at)
+                    if self.invitation.closes_at
+                    else None
+                ),
                 **_context(self.invitation),
             },
             status=410,
@@ -120,7 +130,7 @@ def survey_thank_you(request, token):
         invitation = invitation_get_by_token(token)
     except Http404:
         return _not_found(request)
-    if not hasattr(invitation, "response"):
+    if not hasattr(invitation, "response") or not invitation_answers_visible(invitation):
         return redirect("surveys:answer", token=token)
     return _private(
         render(

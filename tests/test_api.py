@@ -16,6 +16,7 @@ from api.services import integration_token_revoke, token_secret_hash
 from programmes.models import Engagement, EngagementStatus, PlaceStatus, TeamPlace
 from tests import factories
 from tests.factories_api import client_for, token_for
+from tests.factories_council_portal import status_history
 from tests.factories_records import (
     EngagementFactory,
     OfficerPeerFactory,
@@ -175,7 +176,11 @@ def test_a_council_contacts_token_sees_only_its_council(programme):
     outside = client.get(f"{V1}/engagements/{programme['their_engagement'].pk}/")
     assert outside.status_code == 404
     assert outside.json() == {"detail": "Not found."}
-    # The accepted team on their own engagement, nothing else.
+    # The accepted team on their own engagement once confirmed (as the portal), nothing else.
+    assert _ids(client.get(f"{V1}/team-places/")) == set()  # scheduled: not confirmed yet
+    status_history(
+        programme["our_engagement"], "requested", "scoping", "scheduled", "team_confirmed"
+    )
     assert _ids(client.get(f"{V1}/team-places/")) == {programme["our_place"].pk}
     assert client.get(f"{V1}/team-places/{programme['their_place'].pk}/").status_code == 404
     assert client.get(f"{V1}/peers/").status_code == 403
@@ -489,6 +494,11 @@ def test_updated_since_takes_any_offset_python_accepts():
     client = client_for(factories.ManagerFactory())
     response = client.get(f"{V1}/engagements/?updated_since=2000-01-01T00:00:00-22:59")
     assert _ids(response) == {engagement.pk}
+    # A time the schema allows but UTC cannot hold (before year 1 in UTC): the earliest.
+    earliest = client.get(f"{V1}/engagements/?updated_since=0001-01-01T00:00:00%2B01:00")
+    assert _ids(earliest) == {engagement.pk}
+    latest = client.get(f"{V1}/engagements/?updated_since=9999-12-31T23:59:59-01:00")
+    assert _ids(latest) == set()
 
 
 def test_pages_have_a_maximum_size():
@@ -512,7 +522,6 @@ def test_pages_have_a_maximum_size():
         ("/engagements/?starts_after=2024-13-01", 400),
         ("/engagements/?starts_after=", 400),
         ("/councils/?active=maybe", 400),
-        ("/engagements/?updated_since=0001-01-01T00:00:00%2B01:00", 400),
         ("/team-places/?engagement=99999999999999999999", 400),
         ("/team-places/?engagement=1.5", 400),
         ("/engagements/99999999999999999999999/", 404),
@@ -617,7 +626,21 @@ def test_list_endpoints_keep_a_constant_query_count(path, role, django_assert_nu
 # --- Documentation ------------------------------------------------------------------------------
 
 
+def test_the_schema_and_the_docs_are_for_signed_in_users_and_token_holders(client):
+    """Anonymous callers get no schema (401) and the docs page sends them to sign in."""
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 401
+    assert b"openapi" not in schema.content
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/accounts/sign-in/")
+    assert client.get("/api/docs/?script=").status_code == 302
+    _, secret = token_for(factories.CouncilContactFactory())
+    with_token = client.get("/api/schema/", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert with_token.status_code == 200 and b"openapi" in with_token.content
+
+
 def test_the_docs_page_runs_under_the_strict_content_security_policy(client):
+    client.force_login(factories.BoardMemberFactory())
     page = client.get("/api/docs/")
     assert page.status_code == 200
     policy = page["Content-Security-Policy"]
@@ -698,17 +721,17 @@ def test_a_read_only_peer_token_cannot_update(programme):
 def test_board_members_and_managers_read_survey_results_as_aggregates(factory):
     from tests.factories_surveys import respond
 
-    respond(satisfaction="very_satisfied")
-    respond(satisfaction="fairly_satisfied")
-    respond(satisfaction="very_satisfied")
+    for satisfaction in ["very_satisfied"] * 3 + ["fairly_satisfied"] * 2:
+        respond(satisfaction=satisfaction)  # 5: enough to show (fewer are withheld)
     client = client_for(factory())
     response = client.get(f"{V1}/survey-results/?audience=council")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["respondents"] == 3
+    assert body["respondents"] == 5
+    assert body["withheld"] is False
     assert body["headline"]["satisfied"] == 100
-    assert body["headline"]["very_satisfied"] == 67
-    assert body["questions"]["satisfaction"]["choices"]["very_satisfied"]["count"] == 2
+    assert body["headline"]["very_satisfied"] == 60
+    assert body["questions"]["satisfaction"]["choices"]["very_satisfied"]["count"] == 3
     assert b"@example.org" not in response.content  # no respondent, ever
 
 

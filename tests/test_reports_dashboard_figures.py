@@ -28,6 +28,7 @@ from peers.models import (
     PoliticalGroup,
     TrainingRecord,
 )
+from peersupport.suppression import suppress_with_total
 from programmes.models import (
     DayCapException,
     EngagementStatus,
@@ -44,8 +45,7 @@ from programmes.selectors import (
     peer_days_used,
     peers_with_days_against_cap,
 )
-from reports.dashboard import DAY_BANDS, DIMENSIONS, SUPPRESS_BELOW, board_dashboard_compute
-from reports.dashboard import suppress as suppress_cells
+from reports.dashboard import DAY_BANDS, DIMENSIONS, board_dashboard_compute
 from reports.stocktake import stocktake_compute
 from reports.stocktake.compute import delivered_engagements
 from tests.factories import BoardMemberFactory, CouncilFactory, DirectorFactory
@@ -197,11 +197,12 @@ def _naive_day_caps(year: int) -> dict:
 
 def _naive_table(answers: list[EqualitiesAnswers]) -> dict:
     shared = len(answers)
-    table = {"shared": shared if shared >= SUPPRESS_BELOW or shared == 0 else None}
+    table = {"shared": shared}
     for field, label, choices in DIMENSIONS:
         counts = Counter(getattr(answer, field) for answer in answers)
         cells = {value: counts.get(value, 0) for value, _text in choices.choices}
-        shown = dict.fromkeys(cells) if 0 < shared < SUPPRESS_BELOW else suppress_cells(cells)
+        shown, total = suppress_with_total(cells, total=shared)
+        table["shared"] = table["shared"] if total is not None else None
         table[field] = {
             "label": label,
             "rows": [
@@ -234,9 +235,11 @@ def _naive_pool(today: date) -> dict:
     return {
         "total": len(active),
         "by_kind": dict(Counter(str(kinds[p.kind]) for p in active)),
-        "by_political_group": dict(
-            Counter(str(groups.get(p.political_group, p.political_group)) for p in members)
-        ),
+        # Withheld the same way as the page does (its own tests are in test_suppression.py).
+        "by_political_group": suppress_with_total(
+            Counter(str(groups.get(p.political_group, p.political_group)) for p in members),
+            total=len(members),
+        )[0],
         "by_region": dict(Counter(p.home_council.region for p in active)),
         "confirmed": confirmed,
         "compliant": compliant,

@@ -4,13 +4,15 @@ Council responses (period 1 Jul – 30 Nov 2020, the known data set):
   E1 (A): very satisfied, goals fully, very likely, great extent; quoted comment.
   E2 (A): fairly satisfied, goals largely, fairly likely, some extent; comment, no consent.
   E3 (B): very satisfied, goals partly, recommend unanswered, great extent.
+  E3 (C): fairly dissatisfied, goals partly, not at all likely, some extent.
   E7 (D): neither, goals not at all, not very likely, understood unanswered.
   E5 (H): very dissatisfied, but E5 was delivered after the period: not counted.
--> 4 responses; satisfaction 4 answers: very 2, fairly 1 -> satisfied 75, very 50, fairly 25;
-   goals 2 of 4 -> 50; recommend 3 answers: very 1, fairly 1 -> 67 (66.7), 33, 33;
-   understood 3 answers, great 2 -> 67.
+-> 5 responses (5 or more: shown); satisfaction 5 answers: very 2, fairly 1 -> satisfied 60,
+   very 40, fairly 20; goals 2 of 5 -> 40; recommend 4 answers: very 1, fairly 1 -> 50, 25,
+   25; understood 4 answers, great 2 -> 50.
 Peer responses: P1 on E1 very satisfied (quoted), P2 on E7 fairly satisfied, P3 on E2 with
-satisfaction unanswered -> 3 responses, 2 answers: 100, 50, 50.
+satisfaction unanswered, P4 on E3 neither, P5 on E1 very satisfied -> 5 responses, 4
+answers: 75, 50, 25.
 """
 
 from datetime import timedelta
@@ -61,6 +63,10 @@ def known():
         understood_issues="great_extent",
     )  # fmt: skip
     _council(
+        e["E3"], c["C"], satisfaction="fairly_dissatisfied", goals_achieved="partly",
+        would_recommend="not_at_all_likely", understood_issues="some_extent",
+    )  # fmt: skip
+    _council(
         e["E7"], c["D"], satisfaction="neither", goals_achieved="not_at_all",
         would_recommend="not_very_likely",
     )  # fmt: skip
@@ -71,6 +77,8 @@ def known():
     )  # fmt: skip
     _peer(e["E7"], p["P2"], satisfaction="fairly_satisfied")
     _peer(e["E2"], p["P3"], comment="No scale answer")
+    _peer(e["E3"], p["P4"], satisfaction="neither")
+    _peer(e["E1"], p["P5"], satisfaction="very_satisfied")
     # Sent, closed and never answered: a data check.
     factories_surveys.InvitationFactory(
         engagement=e["E2"],
@@ -88,24 +96,24 @@ def _compute(**extra):
 def test_council_and_peer_headlines_are_worked_out_by_hand(known):
     result = _compute()
     assert result["council_survey"] == {
-        "responses": 4,
+        "responses": 5,
+        "satisfied_pct": 60,
+        "very_satisfied_pct": 40,
+        "fairly_satisfied_pct": 20,
+        "goals_fully_or_largely_pct": 40,
+        "would_recommend_pct": 50,
+        "very_likely_pct": 25,
+        "fairly_likely_pct": 25,
+        "understood_great_extent_pct": 50,
+    }
+    assert result["peer_survey"] == {
+        "responses": 5,
         "satisfied_pct": 75,
         "very_satisfied_pct": 50,
         "fairly_satisfied_pct": 25,
-        "goals_fully_or_largely_pct": 50,
-        "would_recommend_pct": 67,
-        "very_likely_pct": 33,
-        "fairly_likely_pct": 33,
-        "understood_great_extent_pct": 67,
-    }
-    assert result["peer_survey"] == {
-        "responses": 3,
-        "satisfied_pct": 100,
-        "very_satisfied_pct": 50,
-        "fairly_satisfied_pct": 50,
     }
     assert result["survey_counts"]["council"]["satisfaction"]["very_satisfied"] == 2
-    assert result["survey_counts"]["council"]["would_recommend"]["answered"] == 3
+    assert result["survey_counts"]["council"]["would_recommend"]["answered"] == 4
 
 
 def test_quotes_are_consented_anonymous_and_pickable(known):
@@ -122,11 +130,16 @@ def test_quotes_are_consented_anonymous_and_pickable(known):
 
 
 def test_offers_filter_the_survey_figures_too(known):
-    result = _compute(offers=["BRPS"])  # E2 and E3 only
-    assert result["council_survey"]["responses"] == 2
-    assert result["council_survey"]["satisfied_pct"] == 100
-    assert result["peer_survey"]["responses"] == 1
-    assert result["peer_survey"]["satisfied_pct"] is None  # nobody answered: null, not 0
+    """BRPS alone (E2 and E3): 3 council and 2 peer responses, fewer than 5, so withheld."""
+    result = _compute(offers=["BRPS", "RRP"])  # E1, E2 and E3: 4 council, 4 peer responses
+    assert result["council_survey"]["responses"] is None
+    brps = _compute(offers=["BRPS"])
+    assert set(brps["council_survey"].values()) == {None}
+    assert set(brps["peer_survey"].values()) == {None}
+    assert brps["survey_counts"] == {"council": {}, "peer": {}}
+    everything = _compute()
+    assert everything["council_survey"]["responses"] == 5
+    assert everything["peer_survey"]["responses"] == 5
 
 
 def test_surveys_closed_without_an_answer_are_a_data_check(known):

@@ -38,23 +38,25 @@ def test_hand_worked_example_matches_survey_results_half_up():
     assert council["goals_fully_or_largely"] == 67
     assert council["would_recommend"] is None  # nobody answered it
     assert council["understood_great_extent"] == 67
-    assert headlines["peer"]["respondents"] == 2
-    assert headlines["peer"]["satisfied"] == 50
+    # Two peers answered: fewer than 5, so every peer figure is withheld (None).
+    assert headlines["peer"] == {"respondents": None, **dict.fromkeys(HEADLINE_FIGURES)}
 
 
 def test_scoped_to_the_engagements_and_counts_responses_without_answers():
     inside = DeliveredEngagementFactory(offer=offer("CPC"))
     outside = DeliveredEngagementFactory(offer=offer("BRPS"))
-    council_response(inside, satisfaction="very_satisfied", would_recommend="fairly_likely")
+    for _ in range(4):
+        council_response(inside, satisfaction="very_satisfied", would_recommend="fairly_likely")
     council_response(inside, comment="Only a comment.")  # a respondent who skipped the rest
     council_response(outside, satisfaction="very_dissatisfied")
-    peer_response(inside, satisfaction="neither")
+    for _ in range(5):
+        peer_response(inside, satisfaction="neither")
 
     engagements = Engagement.objects.filter(pk=inside.pk)
     headlines = assert_same_as_survey_results(engagements)
 
-    assert headlines["council"]["respondents"] == 2
-    assert headlines["council"]["satisfied"] == 100  # of the 1 who answered
+    assert headlines["council"]["respondents"] == 5
+    assert headlines["council"]["satisfied"] == 100  # of the 4 who answered
     assert headlines["council"]["fairly_likely"] == 100
     assert headlines["peer"]["satisfied"] == 0
 

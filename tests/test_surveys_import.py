@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from programmes.models import PlaceStatus
 from surveys.models import Answer, Response
-from surveys.selectors import survey_results
+from surveys.selectors import survey_counts
 from tests.factories import CouncilContactFactory, CouncilFactory
 from tests.factories_records import DeliveredEngagementFactory, TeamPlaceFactory, offer
 from tests.factories_surveys import InvitationFactory, respond
@@ -51,13 +51,13 @@ def test_a_good_file_imports_and_is_counted(tmp_path, records, capsys):
 
     assert "3 created, 0 updated, 0 unchanged" in capsys.readouterr().out
     assert Response.objects.filter(source="imported").count() == 3
-    council = survey_results(audience="council")
+    council = survey_counts(audience="council")
     assert council["respondents"] == 2
     assert council["headline"]["satisfied"] == 100
     assert council["headline"]["would_recommend"] == 100  # 1 of the 1 who answered
     assert council["questions"]["would_recommend"]["answered"] == 1
     assert [q["text"] for q in council["quotes"]] == ["Sharp, kind and useful."]
-    assert survey_results(audience="peer")["respondents"] == 1
+    assert survey_counts(audience="peer")["respondents"] == 1
     first = Response.objects.get(invitation__email="chief.exec@example.org")
     assert first.council == engagement.councils.get()
     assert first.submitted_at.date().isoformat() == "2020-11-02"

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -112,6 +113,23 @@ def test_a_second_visit_shows_the_answers_read_only(client):
     assert "You have already answered this survey" in page
     assert "Very satisfied" in page and "The team was excellent." in page
     assert "<form" not in page.split("<main")[1]
+
+
+def test_a_used_link_stops_showing_the_answers_at_the_closing_date(client):
+    """Given a link answered while open, when it is opened after the closing date (a
+    forwarded or leaked email), then the survey says it has closed and shows no answer."""
+    invitation = InvitationFactory()
+    client.post(url(invitation), COMPLETE)
+
+    with time_machine.travel(invitation.closes_at + timedelta(minutes=1)):
+        response = client.get(url(invitation))
+        thank_you = client.get(url(invitation, "surveys:thank_you"))
+
+    page = response.content.decode()
+    assert response.status_code == 410
+    assert "This survey has closed" in page
+    assert "The team was excellent." not in page and "Very satisfied" not in page
+    assert thank_you.status_code == 302 and thank_you["Location"] == url(invitation)
 
 
 def test_a_second_submission_changes_nothing(client):

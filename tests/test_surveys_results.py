@@ -1,11 +1,13 @@
-"""survey_results: counts per choice and the board's percentages, against hand-worked sums."""
+"""survey_counts and survey_results: counts per choice and the board's percentages, against
+hand-worked sums. Groups of fewer than 5 are counted with survey_counts (the raw counts);
+what survey_results withholds from pages and the API is tested in test_surveys_withheld.py."""
 
 from datetime import date
 
 import pytest
 
 from councils.models import CouncilType, Region
-from surveys.selectors import HEADLINE_FIGURES, percent, survey_results
+from surveys.selectors import HEADLINE_FIGURES, percent, survey_counts, survey_results
 from tests.factories import CouncilFactory, DistrictFactory
 from tests.factories_records import DeliveredEngagementFactory, offer
 from tests.factories_surveys import InvitationFactory, respond, template
@@ -172,8 +174,8 @@ def test_each_council_of_a_group_engagement_is_counted_and_filtered_by_region():
     )
     council_response(panel, council=south, satisfaction="neither")
 
-    everyone = survey_results(audience="council")
-    south_west = survey_results(audience="council", region=Region.SOUTH_WEST)
+    everyone = survey_counts(audience="council")
+    south_west = survey_counts(audience="council", region=Region.SOUTH_WEST)
 
     assert everyone["respondents"] == 2
     assert everyone["headline"]["satisfied"] == 50
@@ -190,13 +192,11 @@ def test_filters_by_offer_period_and_engagements():
     council_response(cpc, satisfaction="very_satisfied")
     council_response(brps, satisfaction="very_dissatisfied")
 
-    assert survey_results(audience="council", offer="CPC")["headline"]["satisfied"] == 100
-    assert survey_results(audience="council", offer=offer("BRPS"))["headline"]["satisfied"] == 0
+    assert survey_counts(audience="council", offer="CPC")["headline"]["satisfied"] == 100
+    assert survey_counts(audience="council", offer=offer("BRPS"))["headline"]["satisfied"] == 0
     year_2020 = (date(2020, 4, 1), date(2021, 3, 31))
-    assert survey_results(audience="council", period=year_2020)["respondents"] == 1
-    only_brps = survey_results(
-        audience="council", engagements=type(brps).objects.filter(pk=brps.pk)
-    )
+    assert survey_counts(audience="council", period=year_2020)["respondents"] == 1
+    only_brps = survey_counts(audience="council", engagements=type(brps).objects.filter(pk=brps.pk))
     assert only_brps["respondents"] == 1
 
 
@@ -207,7 +207,7 @@ def test_peer_results_use_the_peer_survey_and_exclude_council_answers():
     peer_response(engagement)  # answered nothing
     council_response(engagement, satisfaction="very_dissatisfied")
 
-    results = survey_results(audience="peer")
+    results = survey_counts(audience="peer")
 
     assert results["respondents"] == 3
     assert results["headline"]["satisfied"] == 100  # of the 2 who answered
@@ -224,7 +224,7 @@ def test_pre_panel_results_by_template_code_with_number_mean():
             priority_areas=areas,
         )
 
-    results = survey_results(audience="council", template_code="pre_panel")
+    results = survey_counts(audience="council", template_code="pre_panel")
 
     assert results["respondents"] == 3
     assert results["questions"]["financial_confidence"]["mean"] == pytest.approx(7.5)
@@ -232,7 +232,7 @@ def test_pre_panel_results_by_template_code_with_number_mean():
     assert areas["answered"] == 2
     assert areas["choices"]["economy"]["percent"] == 100
     assert areas["choices"]["housing"]["percent"] == 50
-    assert survey_results(audience="council")["respondents"] == 0  # not feedback
+    assert survey_counts(audience="council")["respondents"] == 0  # not feedback
 
 
 def test_counting_runs_a_constant_number_of_queries(django_assert_num_queries):

@@ -54,7 +54,7 @@ def get(mapping, key):
 
 @register.filter
 def suppressed(value) -> str:
-    """A count from an equalities table: None means fewer than 5 (suppressed)."""
+    """A count that may be withheld (None): below 5, or one that would give a small one away."""
     if value is None:
-        return "fewer than 5"
+        return "withheld"
     return str(value)
