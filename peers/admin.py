@@ -249,6 +249,16 @@ class PeerAdmin(
     def email(self, peer):
         return peer.user.email
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # Filtering peers by their equalities answers, even by whether they have any
+        # (?equalities__isnull=False), reads them: only with the permission that reads them.
+        # Django already refuses lookups two relations deep (?peer__equalities__… elsewhere).
+        if lookup.split("__")[0] == "equalities" and not (
+            request is not None and _may_see_equalities(request)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         # A required profile answer left blank gets the words every other door shows.
@@ -381,16 +391,6 @@ class _PeerRecordAdmin(
     def delete_queryset(self, request, queryset):
         for obj in queryset.select_related("peer"):
             self.writes[2](obj, request.user)
-
-    def lookup_allowed(self, lookup, value, request=None):
-        # Filtering peers by their equalities answers, even by whether they have any
-        # (?equalities__isnull=False), reads them: only with the permission that reads them.
-        # Django already refuses lookups two relations deep (?peer__equalities__… elsewhere).
-        if lookup.split("__")[0] == "equalities" and not (
-            request is not None and _may_see_equalities(request)
-        ):
-            return False
-        return super().lookup_allowed(lookup, value, request)
 
 
 @admin.register(Unavailability)

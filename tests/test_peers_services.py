@@ -140,7 +140,7 @@ def test_every_missing_part_of_a_training_record_is_named_at_once():
 
 
 def test_training_cannot_be_in_the_future_or_recorded_twice():
-    record = TrainingRecordFactory(attended_on=_day(-30))
+    record = TrainingRecordFactory(attended_on=_day(-30), peer=PeerFactory(trained=False))
     with pytest.raises(ValidationError, match="must be today or in the past"):
         services_pool.training_record_add(
             peer=record.peer, kind="training", course="X", attended_on=_day(1)
